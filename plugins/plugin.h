@@ -1,0 +1,122 @@
+/*
+ * plugin.h - the backends routerd drives, as small const ops structs.
+ *
+ * The core knows only these ops. Each backend is chosen at build time
+ * (plugins/registry.c) and has the lifecycle
+ *      init -> apply* / poll* -> fini
+ * Backends run inside the core's libevent loop: they may add their own
+ * events to env->base and report what they observe through env->notify.
+ *
+ * Error convention (plugins): return 0 or -errno; the caller logs with
+ * context. Backends log details of their own work through log.h.
+ *
+ * Tunnels are identified by their ifnum (ipsecN, XFRM if_id, reqid).
+ */
+#ifndef ROUTERD_PLUGIN_H
+#define ROUTERD_PLUGIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "policy/policy.h"
+
+struct event_base;
+
+/* Filesystem locations, so one routerd (and one pluto, one bgpd) runs per netns. */
+struct rd_paths {
+	char run_dir[RD_PATH_MAX];         /* routerd's own: control socket, hook socket */
+	/* libreswan */
+	char ipsec_conf[RD_PATH_MAX];      /* ipsec.conf pluto was started with */
+	char ipsec_include[RD_PATH_MAX];   /* routerd-owned conn file, included by it */
+	char ipsec_secrets[RD_PATH_MAX];   /* routerd-owned secrets file (0600) */
+	char pluto_ctl[RD_PATH_MAX];       /* pluto's control socket (pluto.ctl) */
+	char updown[RD_PATH_MAX];          /* the routerd-updown hook program */
+	/* FRR */
+	char frr_vty_dir[RD_PATH_MAX];     /* directory holding bgpd.vty, zebra.vty, ... */
+};
+
+enum rd_obs_kind {
+	RD_OBS_IKE,             /* IKE SA up/down */
+	RD_OBS_CHILD,           /* IPsec SA up/down */
+	RD_OBS_BGP,             /* BGP session Established / not */
+	RD_OBS_HEALTH,          /* BFD or probe up/down */
+	RD_OBS_COUNTERS,        /* bytes in/out refreshed */
+	RD_OBS_BACKEND,         /* a daemon (pluto, bgpd) went away / came back:
+				 * ifnum 0, up = reachable; the core re-applies */
+};
+
+/* One observation, delivered by a backend to the core. */
+struct rd_obs {
+	enum rd_obs_kind kind;
+	uint32_t ifnum;
+	bool up;
+	const char *source;     /* "updown", "xfrm", "whack", "bgpd", "bfdd" ... */
+	const char *reason;     /* human text for the log and routerctl */
+	uint64_t bytes_in, bytes_out;       /* RD_OBS_COUNTERS */
+	uint32_t accepted, advertised;      /* RD_OBS_BGP: prefix counts */
+};
+
+typedef void (*rd_notify_fn)(void *arg, const struct rd_obs *obs);
+
+struct rd_backend_env {
+	struct event_base *base;
+	const struct rd_paths *paths;
+	rd_notify_fn notify;
+	void *arg;
+};
+
+/* IKE: libreswan (pluto). */
+struct rd_ike_ops {
+	const char *name;
+	/* Prepare (open sockets, start listening for hook messages). */
+	int (*init)(const struct rd_backend_env *env, void **state);
+	/*
+	 * Make pluto's connections match 'cfg': render the include and secrets
+	 * files, then add/replace only the connections whose options changed
+	 * (prev may be NULL) and delete those that are gone. Tunnels that did
+	 * not change keep their SAs.
+	 */
+	int (*apply)(void *state, const struct rd_config *prev, const struct rd_config *cfg);
+	/* Bring one tunnel up (initiate) or down (delete its SAs). */
+	int (*up)(void *state, const struct rd_config *cfg, uint32_t ifnum);
+	int (*down)(void *state, const struct rd_config *cfg, uint32_t ifnum);
+	/* Reconcile: ask pluto what is established and notify the differences. */
+	int (*poll)(void *state, const struct rd_config *cfg);
+	/* Remove what this backend created (conns, files). */
+	void (*fini)(void *state, const struct rd_config *cfg);
+};
+
+/* BGP and static routes: FRR (bgpd, zebra, staticd, bfdd) over the vty. */
+struct rd_bgp_ops {
+	const char *name;
+	int (*init)(const struct rd_backend_env *env, void **state);
+	/* Base configuration: router bgp, neighbors (shut down until enabled),
+	 * route-maps and prefix-lists, BFD profiles; only what changed. */
+	int (*apply_config)(void *state, const struct rd_config *prev, const struct rd_config *cfg);
+	/* Apply the policy engine's changes (pol_diff output) in one vty session. */
+	int (*apply_changes)(void *state, const struct rd_config *cfg,
+			     const struct pol_change *changes, size_t n);
+	/* Read session state (show bgp summary json ...) and notify changes. */
+	int (*poll)(void *state, const struct rd_config *cfg);
+	/* Withdraw and remove everything routerd configured. */
+	void (*fini)(void *state, const struct rd_config *cfg);
+};
+
+/* Kernel: netlink (libnl-3). */
+struct rd_kernel_ops {
+	const char *name;
+	int (*init)(const struct rd_backend_env *env, void **state);
+	/* Put the tunnel's inside /30 on ipsec<ifnum> (idempotent); remove it. */
+	int (*addr_add)(void *state, uint32_t ifnum, uint32_t addr, uint8_t plen);
+	int (*addr_del)(void *state, uint32_t ifnum, uint32_t addr, uint8_t plen);
+	/* Bytes in/out of ipsec<ifnum> (link counters). -ENODEV if absent. */
+	int (*counters)(void *state, uint32_t ifnum, uint64_t *in, uint64_t *out);
+	void (*fini)(void *state);
+};
+
+extern const struct rd_ike_ops rd_ike_libreswan;
+extern const struct rd_bgp_ops rd_bgp_frr;
+extern const struct rd_kernel_ops rd_kernel_netlink;
+
+#endif
