@@ -117,11 +117,17 @@ struct rd_tunnel {
 	struct rd_loc loc;
 
 	uint32_t ifnum;                 /* ipsecN, XFRM if_id and reqid; >= 2, unique per gateway */
-	uint32_t local_outside;         /* this gateway's outside address; 0 = connection default */
-	struct rd_prefix inside;        /* /30 in 169.254.0.0/16; .1 is ours, .2 the peer's
-					 * unless inside_swap (the AWS side takes .1) */
-	bool inside_swap;               /* true: we are .2, the peer is .1 */
-	bool inside_set;
+	uint32_t local_outside;         /* this gateway's outside address; 0 = gateway default */
+	uint32_t remote_outside;        /* far end's outside address; 0 = the peer's address
+					 * (routerd on the customer side talks to two
+					 * different gateway addresses, one per tunnel) */
+	/*
+	 * Inside CIDR, written "inside 169.254.10.1/30": the host part names
+	 * our own address (.1 or .2; .1 is the AWS/VGW side). 'inside' holds
+	 * the network (host bits zero), inside_swap is true when we are .2.
+	 */
+	struct rd_prefix inside;
+	bool inside_swap;
 
 	char psk[RD_PSK_MAX + 1];       /* inline key, or "" */
 	char psk_file[RD_PATH_MAX];     /* key file (mode must deny group/other), or "" */
