@@ -1,0 +1,396 @@
+/* control.c - the control socket server (protocol in control.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "routerd/control.h"
+#include "routerd/core.h"
+#include "routerd/ctlsrv.h"
+#include "routerd/log.h"
+
+#define REQ_MAX 4096
+
+struct ctlsrv {
+	struct core *core;
+	int fd;
+	struct event *ev;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	gid_t admin_gid;
+	bool have_admin_gid;
+	int (*reload)(void *arg);
+	void *reload_arg;
+};
+
+struct client {
+	struct ctlsrv *srv;
+	int fd;
+	struct event *ev;
+	char buf[REQ_MAX];
+	size_t len;
+};
+
+static void
+iso_time(time_t t, char buf[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_object *
+jstr_ip(uint32_t a)
+{
+	char b[16];
+
+	return json_object_new_string(rd_ip_str(a, b));
+}
+
+static json_object *
+tunnel_json(struct core *c, size_t i, size_t j)
+{
+	const struct rd_connection *cc = &c->cfg->conns[i];
+	const struct rd_tunnel *tc = &cc->tunnels[j];
+	const struct tunnel *t = &c->tun[i][j];
+	const struct pol_tunnel_out *po = c->applied_valid && i < c->applied.nconns
+						  ? &c->applied.tunnels[i][j] : NULL;
+	json_object *o = json_object_new_object();
+	char buf[32], ifname[24];
+	uint64_t age = (core_now_ms() - t->last_change_ms) / 1000;
+	bool up = t->state == TUN_UP;
+
+	snprintf(ifname, sizeof(ifname), "ipsec%u", tc->ifnum);
+	json_object_object_add(o, "name", json_object_new_string(tc->name));
+	json_object_object_add(o, "ifnum", json_object_new_int64(tc->ifnum));
+	json_object_object_add(o, "interface", json_object_new_string(ifname));
+	json_object_object_add(o, "outside_local", jstr_ip(tc->local_outside ? tc->local_outside
+									    : c->cfg->gw.local_outside));
+	json_object_object_add(o, "outside_remote", jstr_ip(tc->remote_outside ? tc->remote_outside
+									      : cc->peer->address));
+	json_object_object_add(o, "inside_local", jstr_ip(rd_tunnel_local_inside(tc)));
+	json_object_object_add(o, "inside_remote", jstr_ip(rd_tunnel_peer_inside(tc)));
+	json_object_object_add(o, "inside_cidr",
+			       json_object_new_string(rd_prefix_str(&tc->inside, buf)));
+	json_object_object_add(o, "state", json_object_new_string(up ? "UP" : "DOWN"));
+	json_object_object_add(o, "fsm_state", json_object_new_string(tunnel_state_str(t->state)));
+	iso_time(t->last_change_wall, buf);
+	json_object_object_add(o, "since", json_object_new_string(buf));
+	json_object_object_add(o, "since_sec", json_object_new_int64(t->last_change_wall));
+	json_object_object_add(o, "last_change_age_sec", json_object_new_int64((int64_t)age));
+	json_object_object_add(o, "reason", json_object_new_string(t->reason));
+	json_object_object_add(o, "ike_up", json_object_new_boolean(t->obs.ike_up));
+	json_object_object_add(o, "child_up", json_object_new_boolean(t->obs.child_up));
+	json_object_object_add(o, "bgp_up", json_object_new_boolean(t->obs.bgp_up));
+	json_object_object_add(o, "health_ok", json_object_new_boolean(t->obs.health_ok));
+	json_object_object_add(o, "drained", json_object_new_boolean(t->obs.drained));
+	json_object_object_add(o, "hold_down", json_object_new_boolean(po && po->in_hold_down));
+	json_object_object_add(o, "preferred",
+			       json_object_new_boolean(cc->mode == RD_MODE_ACTIVE_ACTIVE ||
+						       cc->preferred == j));
+	json_object_object_add(o, "usable", json_object_new_boolean(po && po->usable));
+	json_object_object_add(o, "accepted_routes", json_object_new_int64(t->accepted));
+	json_object_object_add(o, "advertised_routes", json_object_new_int64(t->advertised));
+	json_object_object_add(o, "bytes_in", json_object_new_int64((int64_t)t->bytes_in));
+	json_object_object_add(o, "bytes_out", json_object_new_int64((int64_t)t->bytes_out));
+	return o;
+}
+
+static json_object *
+conn_json(struct core *c, size_t i)
+{
+	const struct rd_connection *cc = &c->cfg->conns[i];
+	json_object *o = json_object_new_object(), *tuns = json_object_new_array();
+	const struct pol_conn_out *po = c->applied_valid && i < c->applied.nconns
+						? &c->applied.conns[i] : NULL;
+
+	json_object_object_add(o, "name", json_object_new_string(cc->name));
+	json_object_object_add(o, "peer", json_object_new_string(cc->peer->name));
+	json_object_object_add(o, "peer_address", jstr_ip(cc->peer->address));
+	json_object_object_add(o, "peer_asn", json_object_new_int64(cc->peer->asn));
+	json_object_object_add(o, "routing", json_object_new_string(
+		cc->routing == RD_ROUTING_STATIC ? "static" : "dynamic"));
+	json_object_object_add(o, "mode", json_object_new_string(
+		cc->mode == RD_MODE_ACTIVE_ACTIVE ? "active-active" : "active-standby"));
+	json_object_object_add(o, "status", json_object_new_string(
+		po ? pol_conn_status_str(po->status) : "DOWN"));
+	json_object_object_add(o, "reason", json_object_new_string(po ? po->reason : "not applied yet"));
+	for (size_t j = 0; j < cc->ntunnels; j++)
+		json_object_array_add(tuns, tunnel_json(c, i, j));
+	json_object_object_add(o, "tunnels", tuns);
+	return o;
+}
+
+static json_object *
+show(struct core *c, const char *conn, const char **err)
+{
+	json_object *o = json_object_new_object(), *gw = json_object_new_object();
+	json_object *conns = json_object_new_array();
+	bool found = conn == NULL;
+
+	json_object_object_add(gw, "asn", json_object_new_int64(c->cfg->gw.asn));
+	json_object_object_add(gw, "router_id", jstr_ip(c->cfg->gw.router_id));
+	json_object_object_add(gw, "hub", json_object_new_boolean(c->cfg->gw.hub));
+	for (size_t i = 0; i < c->cfg->nconns; i++) {
+		if (conn && strcmp(conn, c->cfg->conns[i].name) != 0)
+			continue;
+		found = true;
+		json_object_array_add(conns, conn_json(c, i));
+	}
+	if (!found) {
+		json_object_put(gw);
+		json_object_put(conns);
+		json_object_put(o);
+		*err = "no such connection";
+		return NULL;
+	}
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "gateway", gw);
+	json_object_object_add(o, "connections", conns);
+	return o;
+}
+
+static const char *
+jget(json_object *req, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Execute one request; returns the reply (never NULL). */
+static json_object *
+handle(struct ctlsrv *s, const char *text)
+{
+	json_object *req = json_tokener_parse(text), *rep = NULL;
+	const char *cmd, *err = "unknown command (show, drain, undrain, reload)";
+
+	if (req == NULL || !json_object_is_type(req, json_type_object)) {
+		err = "request is not a JSON object";
+		goto fail;
+	}
+	cmd = jget(req, "command");
+	if (cmd == NULL) {
+		err = "request has no \"command\"";
+	} else if (strcmp(cmd, "show") == 0) {
+		rep = show(s->core, jget(req, "connection"), &err);
+	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
+		const char *tun = jget(req, "tunnel");
+
+		if (tun == NULL)
+			err = "drain needs \"tunnel\": \"CONNECTION/TUNNEL\"";
+		else if (core_drain(s->core, tun, cmd[0] == 'd', &err) == 0)
+			rep = json_object_new_object();
+	} else if (strcmp(cmd, "reload") == 0) {
+		if (s->reload(s->reload_arg) == 0)
+			rep = json_object_new_object();
+		else
+			err = "configuration has errors (see routerd's log); running state unchanged";
+	}
+	if (rep != NULL) {
+		if (!json_object_object_get_ex(rep, "ok", NULL))
+			json_object_object_add(rep, "ok", json_object_new_boolean(1));
+		json_object_put(req);
+		return rep;
+	}
+fail:
+	json_object_put(req);
+	rep = json_object_new_object();
+	json_object_object_add(rep, "ok", json_object_new_boolean(0));
+	json_object_object_add(rep, "error", json_object_new_string(err));
+	return rep;
+}
+
+static void
+client_free(struct client *cl)
+{
+	event_free(cl->ev);
+	close(cl->fd);
+	free(cl);
+}
+
+static void
+client_reply(struct client *cl, json_object *rep)
+{
+	const char *out = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(out), off = 0;
+	struct timeval tv = {2, 0};
+	int fl = fcntl(cl->fd, F_GETFL);
+
+	fcntl(cl->fd, F_SETFL, fl & ~O_NONBLOCK);
+	setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (off < len) {
+		ssize_t w = write(cl->fd, out + off, len - off);
+
+		if (w <= 0) {
+			log_warn("control: write to client");
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (off == len && write(cl->fd, "\n", 1) != 1)
+		log_warn("control: write to client");
+	json_object_put(rep);
+}
+
+static void
+client_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *cl = arg;
+	ssize_t r;
+	char *nl;
+
+	if (what & EV_TIMEOUT) {
+		log_warnx("control: client sent no complete request in time");
+		client_free(cl);
+		return;
+	}
+	r = read(fd, cl->buf + cl->len, sizeof(cl->buf) - 1 - cl->len);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r <= 0) {
+		client_free(cl);
+		return;
+	}
+	cl->len += (size_t)r;
+	cl->buf[cl->len] = '\0';
+	nl = strchr(cl->buf, '\n');
+	if (nl == NULL && cl->len < sizeof(cl->buf) - 1)
+		return;
+	if (nl == NULL) {
+		log_warnx("control: request longer than %d bytes dropped", REQ_MAX);
+		client_reply(cl, handle(cl->srv, "{}"));
+	} else {
+		*nl = '\0';
+		client_reply(cl, handle(cl->srv, cl->buf));
+	}
+	client_free(cl);
+}
+
+/* SO_PEERCRED: root, our own uid, or a member of the admin group. */
+static bool
+client_allowed(struct ctlsrv *s, int fd, struct ucred *uc)
+{
+	socklen_t len = sizeof(*uc);
+	struct passwd *pw;
+	struct group *gr;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, uc, &len) != 0)
+		return false;
+	if (uc->uid == 0 || uc->uid == geteuid())
+		return true;
+	if (!s->have_admin_gid)
+		return false;
+	if (uc->gid == s->admin_gid)
+		return true;
+	pw = getpwuid(uc->uid);
+	gr = getgrgid(s->admin_gid);
+	if (pw == NULL || gr == NULL)
+		return false;
+	for (char **m = gr->gr_mem; *m; m++)
+		if (strcmp(*m, pw->pw_name) == 0)
+			return true;
+	return false;
+}
+
+static void
+accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctlsrv *s = arg;
+	struct timeval tv = {2, 0};
+	struct ucred uc;
+	struct client *cl;
+	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (cfd < 0) {
+		log_warn("control: accept");
+		return;
+	}
+	if (!client_allowed(s, cfd, &uc)) {
+		log_warnx("control: refused client pid %d uid %u (not root nor in group %s)",
+			  (int)uc.pid, (unsigned)uc.uid, RD_ADMIN_GROUP);
+		close(cfd);
+		return;
+	}
+	cl = calloc(1, sizeof(*cl));
+	if (cl == NULL) {
+		close(cfd);
+		return;
+	}
+	cl->srv = s;
+	cl->fd = cfd;
+	cl->ev = event_new(s->core->base, cfd, EV_READ | EV_PERSIST, client_cb, cl);
+	event_add(cl->ev, &tv);
+}
+
+struct ctlsrv *
+ctlsrv_open(struct core *c, const char *path, int (*reload)(void *), void *reload_arg)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct ctlsrv *s;
+	struct group *gr;
+	mode_t old;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_warnx("control socket path too long: %s", path);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->core = c;
+	s->reload = reload;
+	s->reload_arg = reload_arg;
+	strcpy(s->path, path);
+	strcpy(sun.sun_path, path);
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		log_warn("control socket");
+		free(s);
+		return NULL;
+	}
+	unlink(path);
+	old = umask(0117);
+	if (bind(s->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(s->fd, 16) != 0) {
+		umask(old);
+		log_warn("control socket %s", path);
+		close(s->fd);
+		free(s);
+		return NULL;
+	}
+	umask(old);
+	if ((gr = getgrnam(RD_ADMIN_GROUP)) != NULL) {
+		s->admin_gid = gr->gr_gid;
+		s->have_admin_gid = true;
+		if (chown(path, (uid_t)-1, gr->gr_gid) != 0)
+			log_warn("control socket: chgrp %s", RD_ADMIN_GROUP);
+	}
+	s->ev = event_new(c->base, s->fd, EV_READ | EV_PERSIST, accept_cb, s);
+	event_add(s->ev, NULL);
+	log_info("control socket %s (mode 0660%s%s)", path, s->have_admin_gid ? ", group " : "",
+		 s->have_admin_gid ? RD_ADMIN_GROUP : "");
+	return s;
+}
+
+void
+ctlsrv_close(struct ctlsrv *s)
+{
+	if (s == NULL)
+		return;
+	event_free(s->ev);
+	close(s->fd);
+	unlink(s->path);
+	free(s);
+}

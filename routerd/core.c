@@ -1,0 +1,404 @@
+/* core.c - the apply cycle: observations -> policy -> minimal changes to the backends. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "routerd/core.h"
+#include "routerd/log.h"
+
+#define POLL_INTERVAL_MS 1000
+
+uint64_t
+core_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct tunnel *
+core_tunnel(struct core *c, uint32_t ifnum)
+{
+	for (size_t i = 0; i < c->cfg->nconns; i++)
+		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++)
+			if (c->tun[i][j].ifnum == ifnum)
+				return &c->tun[i][j];
+	return NULL;
+}
+
+/* Runtime tunnels for 'cfg', carrying over the state of tunnels in 'old'
+ * that keep their ifnum and name (reload keeps SAs and sessions). */
+static struct tunnel (*tunnels_for(const struct rd_config *cfg, struct core *old))[RD_MAX_TUNNELS]
+{
+	struct tunnel (*tun)[RD_MAX_TUNNELS] = calloc(cfg->nconns ? cfg->nconns : 1, sizeof(*tun));
+	uint64_t now = core_now_ms();
+
+	if (tun == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->nconns; i++) {
+		for (size_t j = 0; j < cfg->conns[i].ntunnels; j++) {
+			struct tunnel fresh, *prev = old ? core_tunnel(old, cfg->conns[i].tunnels[j].ifnum) : NULL;
+
+			tunnel_init(&fresh, &cfg->conns[i], &cfg->conns[i].tunnels[j], now);
+			if (prev != NULL && strcmp(prev->name, fresh.name) == 0 &&
+			    prev->dynamic == fresh.dynamic) {
+				tun[i][j] = *prev;
+				prev->seen = true;
+			} else {
+				tun[i][j] = fresh;
+			}
+		}
+	}
+	return tun;
+}
+
+/* Put the inside /30 on ipsecN for every tunnel whose interface exists. */
+static void
+install_addresses(struct core *c)
+{
+	for (size_t i = 0; i < c->cfg->nconns; i++) {
+		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
+			struct tunnel *t = &c->tun[i][j];
+			const struct rd_tunnel *tc = &c->cfg->conns[i].tunnels[j];
+			int rc;
+
+			if (t->addr_installed)
+				continue;
+			rc = c->kern->addr_add(c->kern_st, t->ifnum, rd_tunnel_local_inside(tc),
+					       tc->inside.len);
+			if (rc == 0) {
+				t->addr_installed = true;
+				log_info("tunnel %s: inside address on ipsec%u", t->name, t->ifnum);
+			} else if (rc != -ENODEV) {
+				log_warnx("tunnel %s: cannot add inside address to ipsec%u: %s",
+					  t->name, t->ifnum, strerror(-rc));
+			}
+		}
+	}
+}
+
+static void
+log_status_changes(struct core *c, const struct pol_state *old, const struct pol_state *new)
+{
+	for (size_t i = 0; i < new->nconns; i++) {
+		bool changed = !c->applied_valid || i >= old->nconns ||
+			       old->conns[i].status != new->conns[i].status ||
+			       strcmp(old->conns[i].reason, new->conns[i].reason) != 0;
+
+		if (changed)
+			log_info("connection %s: %s (%s)", c->cfg->conns[i].name,
+				 pol_conn_status_str(new->conns[i].status), new->conns[i].reason);
+	}
+}
+
+static void
+arm_holddown(struct core *c, uint64_t next_ms)
+{
+	uint64_t now = core_now_ms();
+	struct timeval tv = {0, 0};
+
+	evtimer_del(c->holddown_ev);
+	if (next_ms == 0)
+		return;
+	if (next_ms > now) {
+		tv.tv_sec = (time_t)((next_ms - now) / 1000);
+		tv.tv_usec = (suseconds_t)((next_ms - now) % 1000 * 1000);
+	}
+	evtimer_add(c->holddown_ev, &tv);
+}
+
+/* One apply cycle. The new desired state becomes 'applied' only if the
+ * backend took every change; otherwise the next poll retries from scratch. */
+static void
+recompute(struct core *c)
+{
+	struct pol_obs (*obs)[RD_MAX_TUNNELS];
+	struct pol_state next, empty;
+	struct pol_change *changes = NULL;
+	size_t n = 0;
+	uint64_t now = core_now_ms();
+
+	install_addresses(c);
+	obs = calloc(c->cfg->nconns ? c->cfg->nconns : 1, sizeof(*obs));
+	if (obs == NULL) {
+		log_warnx("recompute: out of memory");
+		return;
+	}
+	for (size_t i = 0; i < c->cfg->nconns; i++)
+		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++)
+			obs[i][j] = c->tun[i][j].obs;
+	memset(&next, 0, sizeof(next));
+	memset(&empty, 0, sizeof(empty));
+	if (pol_decide(c->cfg, (const struct pol_obs (*)[RD_MAX_TUNNELS])obs, now, &next) != 0 ||
+	    pol_diff(c->applied_valid ? &c->applied : &empty, &next, &changes, &n) != 0) {
+		log_warnx("recompute: policy engine out of memory");
+		free(obs);
+		pol_state_free(&next);
+		return;
+	}
+	free(obs);
+	for (size_t k = 0; k < n; k++) {
+		char p[20];
+
+		log_debug("apply: %s ipsec%u %s", pol_change_kind_str(changes[k].kind),
+			  changes[k].ifnum,
+			  changes[k].kind == POL_ROUTE_ADD || changes[k].kind == POL_ROUTE_DEL
+				  ? rd_prefix_str(&changes[k].route.prefix, p)
+				  : rd_prefix_str(&changes[k].prefix, p));
+	}
+	log_status_changes(c, &c->applied, &next);
+	if (n > 0 && c->bgp->apply_changes(c->bgp_st, c->cfg, changes, n) != 0) {
+		log_warnx("apply: FRR did not take %zu change(s); retrying at the next poll", n);
+		free(changes);
+		pol_state_free(&next);
+		c->applied_valid = false;
+		return;
+	}
+	if (n > 0)
+		log_info("apply: %zu change(s) applied in %llu ms", n,
+			 (unsigned long long)(core_now_ms() - now));
+	free(changes);
+	pol_state_free(&c->applied);
+	c->applied = next;
+	c->applied_valid = true;
+	arm_holddown(c, next.next_eval_ms);
+}
+
+static void
+recompute_cb(evutil_socket_t fd, short what, void *arg)
+{
+	recompute(arg);
+}
+
+void
+core_schedule(struct core *c)
+{
+	event_active(c->recompute_ev, 0, 0);
+}
+
+/* A backend daemon went away or came back. Gone pluto: every tunnel's
+ * IPsec is considered down (its routes are withdrawn). Back: re-apply. */
+static void
+backend_changed(struct core *c, const struct rd_obs *obs)
+{
+	bool is_ike = obs->source && strcmp(obs->source, "pluto") == 0;
+	uint64_t now = core_now_ms();
+
+	log_warnx("backend %s %s%s%s", obs->source ? obs->source : "?",
+		  obs->up ? "is back" : "is unreachable", obs->reason ? ": " : "",
+		  obs->reason ? obs->reason : "");
+	if (!obs->up && is_ike) {
+		for (size_t i = 0; i < c->cfg->nconns; i++) {
+			for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
+				struct rd_obs down = {.kind = RD_OBS_CHILD, .up = false,
+						      .ifnum = c->tun[i][j].ifnum,
+						      .source = "pluto", .reason = "pluto unreachable"};
+
+				tunnel_observe(&c->tun[i][j], &down, now);
+				down.kind = RD_OBS_IKE;
+				tunnel_observe(&c->tun[i][j], &down, now);
+			}
+		}
+	}
+	if (obs->up && is_ike && c->ike->apply(c->ike_st, NULL, c->cfg) != 0)
+		log_warnx("re-apply to pluto failed; will retry");
+	if (obs->up && !is_ike) {
+		if (c->bgp->apply_config(c->bgp_st, NULL, c->cfg) != 0)
+			log_warnx("re-apply to FRR failed; will retry");
+		c->applied_valid = false;
+	}
+	core_schedule(c);
+}
+
+void
+core_observe(void *arg, const struct rd_obs *obs)
+{
+	struct core *c = arg;
+	struct tunnel *t;
+
+	if (obs->kind == RD_OBS_BACKEND) {
+		backend_changed(c, obs);
+		return;
+	}
+	t = core_tunnel(c, obs->ifnum);
+	if (t == NULL) {
+		log_debug("observation for unknown tunnel ipsec%u from %s ignored", obs->ifnum,
+			  obs->source ? obs->source : "?");
+		return;
+	}
+	if (tunnel_observe(t, obs, core_now_ms()))
+		core_schedule(c);
+}
+
+int
+core_drain(struct core *c, const char *name, bool drain, const char **err)
+{
+	for (size_t i = 0; i < c->cfg->nconns; i++) {
+		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
+			if (strcmp(c->tun[i][j].name, name) != 0)
+				continue;
+			if (tunnel_set_drain(&c->tun[i][j], drain, core_now_ms()))
+				recompute(c);   /* synchronous: the reply means "applied" */
+			return 0;
+		}
+	}
+	*err = "no such tunnel (expected CONNECTION/TUNNEL)";
+	return -1;
+}
+
+static void
+poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct core *c = arg;
+	uint64_t now = core_now_ms();
+
+	c->ike->poll(c->ike_st, c->cfg);
+	c->bgp->poll(c->bgp_st, c->cfg);
+	for (size_t i = 0; i < c->cfg->nconns; i++) {
+		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
+			struct tunnel *t = &c->tun[i][j];
+			uint64_t in, out;
+
+			if (c->kern->counters(c->kern_st, t->ifnum, &in, &out) == 0) {
+				struct rd_obs o = {.kind = RD_OBS_COUNTERS, .ifnum = t->ifnum,
+						   .bytes_in = in, .bytes_out = out};
+				tunnel_observe(t, &o, now);
+			}
+		}
+	}
+	if (!c->applied_valid)
+		core_schedule(c);
+	else
+		install_addresses(c);
+}
+
+int
+core_start(struct core *c, struct event_base *base, struct rd_config *cfg)
+{
+	struct timeval tv = {POLL_INTERVAL_MS / 1000, POLL_INTERVAL_MS % 1000 * 1000};
+	int rc;
+
+	c->base = base;
+	c->cfg = cfg;
+	c->started_ms = core_now_ms();
+	c->env = (struct rd_backend_env){.base = base, .paths = &c->paths,
+					 .notify = core_observe, .arg = c};
+	c->tun = tunnels_for(cfg, NULL);
+	c->recompute_ev = event_new(base, -1, 0, recompute_cb, c);
+	c->holddown_ev = evtimer_new(base, recompute_cb, c);
+	c->poll_ev = event_new(base, -1, EV_PERSIST, poll_cb, c);
+	if (c->tun == NULL || c->recompute_ev == NULL || c->holddown_ev == NULL || c->poll_ev == NULL) {
+		log_warnx("out of memory");
+		return -1;
+	}
+	if ((rc = c->kern->init(&c->env, &c->kern_st)) != 0) {
+		log_warnx("%s backend: %s", c->kern->name, strerror(-rc));
+		return -1;
+	}
+	if ((rc = c->ike->init(&c->env, &c->ike_st)) != 0) {
+		log_warnx("%s backend: %s", c->ike->name, strerror(-rc));
+		return -1;
+	}
+	if ((rc = c->bgp->init(&c->env, &c->bgp_st)) != 0) {
+		log_warnx("%s backend: %s", c->bgp->name, strerror(-rc));
+		return -1;
+	}
+	/* Learn the live state before changing anything, so a restarted
+	 * routerd does not withdraw what is healthy. */
+	c->ike->poll(c->ike_st, cfg);
+	c->bgp->poll(c->bgp_st, cfg);
+	if ((rc = c->ike->apply(c->ike_st, NULL, cfg)) != 0)
+		log_warnx("%s: initial apply failed (%s); retrying as pluto allows", c->ike->name,
+			  strerror(-rc));
+	if ((rc = c->bgp->apply_config(c->bgp_st, NULL, cfg)) != 0)
+		log_warnx("%s: initial apply failed (%s); retrying when bgpd answers",
+			  c->bgp->name, strerror(-rc));
+	event_add(c->poll_ev, &tv);
+	recompute(c);
+	log_info("started: %zu connection(s), %s", cfg->nconns,
+		 c->applied_valid ? "state applied" : "state pending");
+	return 0;
+}
+
+int
+core_reload(struct core *c)
+{
+	struct rd_config *cfg, *old = c->cfg;
+	struct tunnel (*tun)[RD_MAX_TUNNELS];
+	int rc;
+
+	log_info("reload: reading %s", c->conf_path);
+	if (conf_load(c->conf_path, conf_err_stderr, NULL, &cfg) != 0) {
+		log_warnx("reload: %s has errors; running configuration unchanged", c->conf_path);
+		return -1;
+	}
+	for (size_t i = 0; i < old->nconns; i++)
+		for (size_t j = 0; j < old->conns[i].ntunnels; j++)
+			c->tun[i][j].seen = false;
+	tun = tunnels_for(cfg, c);
+	if (tun == NULL) {
+		conf_free(cfg);
+		log_warnx("reload: out of memory; running configuration unchanged");
+		return -1;
+	}
+	if ((rc = c->ike->apply(c->ike_st, old, cfg)) != 0)
+		log_warnx("reload: %s apply: %s", c->ike->name, strerror(-rc));
+	if ((rc = c->bgp->apply_config(c->bgp_st, old, cfg)) != 0)
+		log_warnx("reload: %s apply: %s", c->bgp->name, strerror(-rc));
+	for (size_t i = 0; i < old->nconns; i++) {
+		for (size_t j = 0; j < old->conns[i].ntunnels; j++) {
+			struct tunnel *t = &c->tun[i][j];
+			const struct rd_tunnel *tc = &old->conns[i].tunnels[j];
+
+			if (t->seen)
+				continue;
+			log_info("reload: tunnel %s removed", t->name);
+			if (t->addr_installed)
+				c->kern->addr_del(c->kern_st, t->ifnum, rd_tunnel_local_inside(tc),
+						  tc->inside.len);
+		}
+	}
+	free(c->tun);
+	c->tun = tun;
+	c->cfg = cfg;
+	recompute(c);
+	conf_free(old);
+	log_info("reload: done, %zu connection(s)", cfg->nconns);
+	return 0;
+}
+
+void
+core_stop(struct core *c)
+{
+	struct pol_state empty;
+	struct pol_change *changes = NULL;
+	size_t n = 0;
+
+	log_info("stopping: withdrawing and removing what routerd configured");
+	memset(&empty, 0, sizeof(empty));
+	if (c->applied_valid && pol_diff(&c->applied, &empty, &changes, &n) == 0 && n > 0)
+		c->bgp->apply_changes(c->bgp_st, c->cfg, changes, n);
+	free(changes);
+	c->bgp->fini(c->bgp_st, c->cfg);
+	c->ike->fini(c->ike_st, c->cfg);
+	for (size_t i = 0; i < c->cfg->nconns; i++) {
+		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
+			const struct rd_tunnel *tc = &c->cfg->conns[i].tunnels[j];
+
+			if (c->tun[i][j].addr_installed)
+				c->kern->addr_del(c->kern_st, tc->ifnum, rd_tunnel_local_inside(tc),
+						  tc->inside.len);
+		}
+	}
+	c->kern->fini(c->kern_st);
+	pol_state_free(&c->applied);
+	event_free(c->recompute_ev);
+	event_free(c->holddown_ev);
+	event_free(c->poll_ev);
+	free(c->tun);
+	conf_free(c->cfg);
+}

@@ -1,0 +1,55 @@
+/* privs.c - privilege drop with libcap-ng. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cap-ng.h>
+
+#include "routerd/log.h"
+#include "routerd/privs.h"
+
+int
+privs_drop(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL) {
+		log_warnx("privileges: no user \"%s\" (create it: useradd --system %s)", user, user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0) {
+		log_warn("privileges: initgroups %s", user);
+		return -1;
+	}
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN) != 0) {
+		log_warnx("privileges: capng_update failed");
+		return -1;
+	}
+	/* Keep the supplementary groups initgroups() just set. */
+	if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid, CAPNG_CLEAR_BOUNDING) != 0) {
+		log_warnx("privileges: cannot become %s (capng_change_id)", user);
+		return -1;
+	}
+	log_info("privileges: running as %s (uid %u), capabilities: cap_net_admin", user,
+		 (unsigned)pw->pw_uid);
+	return 0;
+}
+
+int
+privs_own_dir(const char *user, const char *dir)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL) {
+		log_warnx("privileges: no user \"%s\" (create it: useradd --system %s)", user, user);
+		return -1;
+	}
+	if (chown(dir, pw->pw_uid, pw->pw_gid) != 0) {
+		log_warn("chown %s", dir);
+		return -1;
+	}
+	return 0;
+}

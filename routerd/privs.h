@@ -1,0 +1,17 @@
+/* privs.h - drop root, keeping only the capabilities routerd needs. */
+#ifndef ROUTERD_PRIVS_H
+#define ROUTERD_PRIVS_H
+
+/*
+ * Become 'user' (its primary group plus supplementary groups, so group
+ * access to FRR's vty sockets and pluto's control socket keeps working),
+ * keeping CAP_NET_ADMIN only (permitted, effective and ambient-free;
+ * bounding set cleared). Returns 0 or -1 (logged).
+ */
+int privs_drop(const char *user);
+
+/* Make 'dir' owned by 'user' (before dropping: routerd writes its sockets
+ * and rendered files there). Returns 0 or -1 (logged). */
+int privs_own_dir(const char *user, const char *dir);
+
+#endif

@@ -1,0 +1,119 @@
+/* tunnel.c - the per-tunnel FSM (see tunnel.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "routerd/log.h"
+#include "routerd/tunnel.h"
+
+static const char *const state_names[] = {
+	[TUN_DOWN] = "DOWN",
+	[TUN_CONNECTING] = "CONNECTING",
+	[TUN_UP] = "UP",
+};
+
+const char *
+tunnel_state_str(enum tun_state s)
+{
+	return state_names[s];
+}
+
+void
+tunnel_init(struct tunnel *t, const struct rd_connection *c, const struct rd_tunnel *cfg,
+	    uint64_t now_ms)
+{
+	memset(t, 0, sizeof(*t));
+	t->ifnum = cfg->ifnum;
+	snprintf(t->name, sizeof(t->name), "%s/%s", c->name, cfg->name);
+	t->dynamic = c->routing == RD_ROUTING_DYNAMIC;
+	t->state = TUN_DOWN;
+	t->obs.health_ok = true;
+	t->last_change_ms = now_ms;
+	t->last_change_wall = time(NULL);
+	snprintf(t->reason, sizeof(t->reason), "not yet established");
+	t->seen = true;
+}
+
+/* The state the observations add up to. */
+static enum tun_state
+derive(const struct tunnel *t)
+{
+	if (!t->obs.child_up)
+		return TUN_DOWN;
+	if (!t->obs.health_ok)
+		return TUN_DOWN;
+	if (t->dynamic && !t->obs.bgp_up)
+		return TUN_CONNECTING;
+	return TUN_UP;
+}
+
+/* Point at the boolean an observation kind sets; NULL for kinds without one. */
+static bool *
+obs_flag(struct tunnel *t, enum rd_obs_kind kind)
+{
+	switch (kind) {
+	case RD_OBS_IKE: return &t->obs.ike_up;
+	case RD_OBS_CHILD: return &t->obs.child_up;
+	case RD_OBS_BGP: return &t->obs.bgp_up;
+	case RD_OBS_HEALTH: return &t->obs.health_ok;
+	default: return NULL;
+	}
+}
+
+static const char *const kind_names[] = {
+	[RD_OBS_IKE] = "IKE SA",
+	[RD_OBS_CHILD] = "IPsec SA",
+	[RD_OBS_BGP] = "BGP session",
+	[RD_OBS_HEALTH] = "health check",
+	[RD_OBS_COUNTERS] = "counters",
+	[RD_OBS_BACKEND] = "backend",
+};
+
+bool
+tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms)
+{
+	bool *flag = obs_flag(t, obs->kind);
+	enum tun_state old = t->state;
+
+	if (obs->kind == RD_OBS_COUNTERS) {
+		t->bytes_in = obs->bytes_in;
+		t->bytes_out = obs->bytes_out;
+		return false;
+	}
+	if (obs->kind == RD_OBS_BGP) {
+		t->accepted = obs->accepted;
+		t->advertised = obs->advertised;
+	}
+	if (flag == NULL || *flag == obs->up)
+		return false;
+	*flag = obs->up;
+	log_info("tunnel %s (ipsec%u): %s %s (%s%s%s)", t->name, t->ifnum, kind_names[obs->kind],
+		 obs->up ? "up" : "down", obs->source ? obs->source : "?",
+		 obs->reason ? ": " : "", obs->reason ? obs->reason : "");
+
+	t->state = derive(t);
+	if (t->state != old) {
+		snprintf(t->reason, sizeof(t->reason), "%s %s%s%s", kind_names[obs->kind],
+			 obs->up ? "up" : "down", obs->reason ? ": " : "",
+			 obs->reason ? obs->reason : "");
+		t->last_change_ms = now_ms;
+		t->last_change_wall = time(NULL);
+		if (t->state == TUN_UP)
+			t->obs.up_since_ms = now_ms;
+		else if (old == TUN_UP)
+			t->obs.last_down_ms = now_ms;
+		log_info("tunnel %s (ipsec%u): %s -> %s (%s)", t->name, t->ifnum,
+			 tunnel_state_str(old), tunnel_state_str(t->state), t->reason);
+	}
+	return true;
+}
+
+bool
+tunnel_set_drain(struct tunnel *t, bool drained, uint64_t now_ms)
+{
+	if (t->obs.drained == drained)
+		return false;
+	t->obs.drained = drained;
+	log_info("tunnel %s (ipsec%u): %s by operator", t->name, t->ifnum,
+		 drained ? "drained" : "undrained");
+	return true;
+}

@@ -1,0 +1,53 @@
+/*
+ * tunnel.h - one FSM per tunnel: what routerd has observed of it.
+ *
+ * States:  DOWN --child SA up--> CONNECTING --BGP up (or static)--> UP
+ *          any  --child SA down / health down / IKE down----------> DOWN
+ *          UP   --BGP down-------------------------------------------> CONNECTING
+ * Drain is a flag beside the state (it changes attributes, not the state).
+ * Every transition is logged with its reason. Times are monotonic ms.
+ */
+#ifndef ROUTERD_TUNNEL_H
+#define ROUTERD_TUNNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "plugins/plugin.h"
+#include "policy/policy.h"
+
+enum tun_state { TUN_DOWN, TUN_CONNECTING, TUN_UP };
+
+struct tunnel {
+	uint32_t ifnum;
+	char name[2 * RD_NAME_MAX + 2];         /* "conn/tun" */
+	bool dynamic;                           /* BGP routing */
+	enum tun_state state;
+	struct pol_obs obs;
+	uint64_t last_change_ms;                /* monotonic */
+	time_t last_change_wall;                /* for display */
+	char reason[128];
+	uint32_t accepted, advertised;
+	uint64_t bytes_in, bytes_out;
+	bool addr_installed;                    /* inside /30 put on ipsecN */
+	bool seen;                              /* still in the running config (reload) */
+};
+
+/* Initialise a tunnel from its configuration; state DOWN, "not yet seen". */
+void tunnel_init(struct tunnel *t, const struct rd_connection *c, const struct rd_tunnel *cfg,
+		 uint64_t now_ms);
+
+/*
+ * Feed one observation. Returns true when anything the policy looks at
+ * changed (the caller then recomputes). Logs the transition with its reason.
+ */
+bool tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms);
+
+/* Drain/undrain; returns true when it changed. */
+bool tunnel_set_drain(struct tunnel *t, bool drained, uint64_t now_ms);
+
+const char *tunnel_state_str(enum tun_state s);
+
+#endif
