@@ -222,7 +222,10 @@ tunnel_row(struct row *r, struct json_object *t, time_t now)
 
 	snprintf(r->c[COL_TUN], CELL_MAX, "%s", dash(jstr(t, "name")));
 	snprintf(r->c[COL_IF], CELL_MAX, "%s", dash(jstr(t, "interface")));
-	snprintf(r->c[COL_OUTSIDE], CELL_MAX, "%s -> %s", dash(lo), dash(re));
+	if (lo || re)
+		snprintf(r->c[COL_OUTSIDE], CELL_MAX, "%s -> %s", dash(lo), dash(re));
+	else
+		snprintf(r->c[COL_OUTSIDE], CELL_MAX, "-");
 	fmt_inside(r->c[COL_INSIDE], CELL_MAX, t);
 	snprintf(r->c[COL_STATE], CELL_MAX, "%s", dash(jstr(t, "state")));
 	if (jint(t, "last_change_age_sec", &age))

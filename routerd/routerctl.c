@@ -193,7 +193,8 @@ read_reply(int fd, const char *path)
 static struct json_object *
 transact(const char *path, struct json_object *req)
 {
-	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
 	struct json_object *reply = NULL;
 	enum json_tokener_error jerr;
 	char *line = NULL;
