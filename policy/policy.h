@@ -67,7 +67,14 @@ struct pol_route {
 
 struct pol_conn_out {
 	enum pol_conn_status status;
-	char reason[128];       /* human text: "tun1 down: child SA missing" */
+	/* Human text, one "tunnel: cause" per tunnel that is not fully up,
+	 * joined by "; " ("tun1: IPsec SA down; tun2: hold-down 7 s left");
+	 * "" when UP. Causes: "IPsec SA down", "BFD down", "probe down",
+	 * "BGP not established", "hold-down N s left", "drained". */
+	char reason[128];
+	/* This connection carries its redundancy group's traffic (always
+	 * true for a connection outside a group). Added by the policy work. */
+	bool active;
 };
 
 struct pol_state {
@@ -83,7 +90,72 @@ struct pol_state {
 };
 
 /*
- * Decide. 'obs' is indexed [conn][tunnel] like cfg->conns[i].tunnels[j].
+ * Attribute values the policy uses (see pol_decide()).
+ */
+#define POL_LP_PRIMARY 200u         /* learned on the preferred / an active-active tunnel */
+#define POL_LP_BACKUP 100u          /* learned on a standby tunnel */
+#define POL_LP_HOLD_DOWN 50u        /* learned on a tunnel in hold-down */
+#define POL_LP_DRAIN 10u            /* learned on a drained tunnel */
+#define POL_HOLD_MED_EXTRA 500u     /* hold-down: MED = backup MED + this */
+#define POL_DRAIN_MED_EXTRA 1000u   /* drained: MED = med_backup + this */
+#define POL_DRAIN_PREPEND 10u       /* drained: prepends */
+#define POL_STANDBY_MED_EXTRA 1000u /* non-active connection of a group: MED + this */
+/* Static routes: administrative distances. */
+#define POL_DIST_PRIMARY 1u
+#define POL_DIST_BACKUP 2u
+#define POL_DIST_HOLD_DOWN 3u       /* also drained */
+#define POL_DIST_STANDBY_EXTRA 10u  /* non-active connection of a group */
+
+/*
+ * Decide. The rules (AWS Site-to-Site VPN semantics):
+ *
+ *  usable     = child_up && (static || bgp_up) && health_ok. Drained tunnels
+ *               stay usable (they only get the worst attributes).
+ *  neighbor   = dynamic && child_up && health_ok: a lost child SA or failed
+ *               BFD/probe disables the BGP neighbor at once. Drain never
+ *               touches it.
+ *  hold-down  = a usable tunnel that came back (up_since > last_down > 0)
+ *               less than hold_down s ago. Its scope is its connection, or
+ *               its whole redundancy group. It is in_hold_down when the scope
+ *               has a "settled" usable tunnel (usable, not within a hold-down
+ *               window); when none is settled, the one with the earliest
+ *               expiry is exempt (better a flappy path than none) and the
+ *               others wait. next_eval_ms = earliest expiry of those waiting.
+ *  attributes (dynamic tunnels; static tunnels have all zero):
+ *               drained: med_backup + 1000, prepend 10, LP 10;
+ *               hold-down: backup attributes with MED + 500 (strictly
+ *               worse than the standby's, which has the backup ones
+ *               already, so the far side does not tie), LP 50. A tunnel that is not
+ *               usable but has failed before (last_down > 0, hold_down > 0)
+ *               already carries the hold-down attributes, so when its
+ *               session comes back its learned routes never win before the
+ *               hold-down is decided ("pre-armed"; no ATTRS churn on flaps);
+ *               active-standby preferred / active-active: med_primary, no
+ *               prepend, LP 200; active-standby other: backup = med_backup
+ *               (med_primary without the MED signal), 'prepend' prepends
+ *               (0 without the PREPEND signal), LP 100. Attributes are never
+ *               swapped when the preferred tunnel fails.
+ *               Non-active connection of a group: LP = LP/2 - 1 (floor 1,
+ *               so below every settled tunnel of the active connection),
+ *               prepend + 'prepend', MED + 1000.
+ *  status     = UP when every tunnel is usable, not in hold-down and not
+ *               drained; DOWN when none is usable; else DEGRADED.
+ *  group      = the active connection of a group is the lowest priority
+ *               (then first configured) with a usable tunnel neither in
+ *               hold-down nor drained; else the lowest priority not DOWN;
+ *               else the lowest priority.
+ *  advertise  = dynamic && usable; adv = gateway prefixes, in hub mode plus
+ *               the prefixes (peer prefixes, static routes) of every other
+ *               connection that is not DOWN, excluding connections of the
+ *               same peer or group and prefixes equal to one of the
+ *               connection's own. Prefixes in the state carry no location.
+ *  routes     = static connections: every static route on every usable
+ *               tunnel; distance 1 (preferred / active-active), 2 (standby),
+ *               3 (hold-down or drained), + 10 for a non-active group member.
+ *
+ * Unused tunnel slots of 'out' are all zero (ifnum 0).
+ *
+ * 'obs' is indexed [conn][tunnel] like cfg->conns[i].tunnels[j].
  * 'out' is filled (free it with pol_state_free()). Returns 0, or -1 when
  * out of memory.
  */
@@ -112,8 +184,20 @@ struct pol_change {
 /*
  * Changes that turn desired state 'a' into 'b' (tunnels matched by ifnum;
  * a tunnel only in 'a' is disabled and its adverts removed, one only in
- * 'b' is enabled). Order: removals first (withdraw before announcing), then
- * additions. 'a' may be an empty state (all zero) for the first apply.
+ * 'b' is compared against an all-zero tunnel). 'a' may be an empty state
+ * (all zero) for the first apply; a == b gives no change.
+ * Order (within a kind: tunnels by ifnum, then prefixes / routes in their
+ * sort order):
+ *   1. NEIGHBOR_DISABLE  stop using dead sessions at once
+ *   2. ADV_DEL           withdraw before announcing
+ *   3. ROUTE_ADD         make before break: a failover's new route is in
+ *   4. ROUTE_DEL           the kernel before the old one leaves (no gap)
+ *   5. ATTRS             route-maps set before sessions come up and before
+ *                          new prefixes go out with them
+ *   6. NEIGHBOR_ENABLE
+ *   7. ADV_ADD
+ * 'to' points into 'b' for ENABLE and ATTRS, and for DISABLE when the
+ * tunnel is still in 'b' (NULL when it was removed).
  * *changes is malloc'ed (free()), *n its length. Returns 0 or -1.
  */
 int pol_diff(const struct pol_state *a, const struct pol_state *b,

@@ -1,0 +1,306 @@
+/*
+ * decide.c - pol_decide(): configuration + observations + time -> the
+ * desired state of every tunnel and connection. The rules are written down
+ * in policy.h above pol_decide(); this file follows them step by step.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/internal.h"
+
+/* Usable: IPsec up, BGP up when dynamic, health ok. */
+static bool
+obs_usable(const struct rd_connection *c, const struct pol_obs *o)
+{
+	return o->child_up && (c->routing == RD_ROUTING_STATIC || o->bgp_up) && o->health_ok;
+}
+
+static uint64_t
+hold_expiry(const struct rd_connection *c, const struct pol_obs *o)
+{
+	return o->up_since_ms + (uint64_t)c->hold_down * 1000u;
+}
+
+/* Usable and still within the hold-down window after coming back. */
+static bool
+obs_pending(const struct rd_connection *c, const struct pol_obs *o, uint64_t now)
+{
+	return obs_usable(c, o) && c->hold_down > 0 && o->last_down_ms > 0 &&
+	       o->up_since_ms > o->last_down_ms && now < hold_expiry(c, o);
+}
+
+/* Connection k shares connection i's hold-down / redundancy scope. */
+static bool
+same_scope(const struct rd_config *cfg, size_t i, size_t k)
+{
+	const char *g = cfg->conns[i].group;
+
+	return i == k || (g[0] != '\0' && strcmp(g, cfg->conns[k].group) == 0);
+}
+
+/*
+ * Hold-down of tunnel (i, j), which is pending: held unless the scope has
+ * no settled usable tunnel and (i, j) is the pending one expiring first.
+ */
+static bool
+held(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS], uint64_t now,
+     size_t i, size_t j)
+{
+	size_t bi = i, bj = j;
+	uint64_t best = UINT64_MAX;
+
+	for (size_t k = 0; k < cfg->nconns; k++) {
+		const struct rd_connection *c = &cfg->conns[k];
+
+		if (!same_scope(cfg, i, k))
+			continue;
+		for (size_t l = 0; l < c->ntunnels; l++) {
+			const struct pol_obs *o = &obs[k][l];
+
+			if (!obs_usable(c, o))
+				continue;
+			if (!obs_pending(c, o, now))
+				return true;            /* a settled alternative */
+			if (hold_expiry(c, o) < best) {
+				best = hold_expiry(c, o);
+				bi = k;
+				bj = l;
+			}
+		}
+	}
+	return !(bi == i && bj == j);
+}
+
+/* Append "name: cause" to a "; "-separated reason. */
+static void __attribute__((format(printf, 3, 4)))
+reason_add(struct pol_conn_out *co, const char *tname, const char *fmt, ...)
+{
+	size_t len = strlen(co->reason);
+	char cause[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cause, sizeof cause, fmt, ap);
+	va_end(ap);
+	snprintf(co->reason + len, sizeof co->reason - len, "%s%s: %s",
+		 len ? "; " : "", tname, cause);
+}
+
+static const char *
+health_cause(const struct rd_tunnel *t)
+{
+	if (t->health.bfd)
+		return "BFD down";
+	return t->health.probe_target ? "probe down" : "health check down";
+}
+
+/* Status and reason of connection i from its tunnels' verdicts. */
+static void
+conn_status(const struct rd_connection *c, const struct pol_obs *obs, uint64_t now,
+	    const struct pol_tunnel_out *tun, struct pol_conn_out *co)
+{
+	size_t nusable = 0, nfull = 0;
+
+	for (size_t j = 0; j < c->ntunnels; j++) {
+		const struct pol_obs *o = &obs[j];
+		const char *name = c->tunnels[j].name;
+
+		if (!o->child_up)
+			reason_add(co, name, "IPsec SA down");
+		else if (!o->health_ok)
+			reason_add(co, name, "%s", health_cause(&c->tunnels[j]));
+		else if (!tun[j].usable)
+			reason_add(co, name, "BGP not established");
+		else if (tun[j].in_hold_down)
+			reason_add(co, name, "hold-down %llu s left",
+				   (unsigned long long)((hold_expiry(c, o) - now + 999) / 1000));
+		else if (o->drained)
+			reason_add(co, name, "drained");
+		else
+			nfull++;
+		nusable += tun[j].usable;
+	}
+	if (nusable == 0)
+		co->status = POL_CONN_DOWN;
+	else if (nfull == c->ntunnels)
+		co->status = POL_CONN_UP;
+	else
+		co->status = POL_CONN_DEGRADED;
+}
+
+/* Connection i has a usable tunnel that is neither in hold-down nor drained. */
+static bool
+conn_ready(const struct rd_connection *c, const struct pol_obs *obs,
+	   const struct pol_tunnel_out *tun)
+{
+	for (size_t j = 0; j < c->ntunnels; j++)
+		if (tun[j].usable && !tun[j].in_hold_down && !obs[j].drained)
+			return true;
+	return false;
+}
+
+/* Rank of connection k as its group's active one: lower is better. */
+static uint64_t
+active_rank(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
+	    const struct pol_state *out, size_t k)
+{
+	const struct rd_connection *c = &cfg->conns[k];
+	uint64_t tier = conn_ready(c, obs[k], out->tunnels[k]) ? 0 :
+			out->conns[k].status != POL_CONN_DOWN ? 1 : 2;
+
+	return tier << 48 | (uint64_t)c->priority << 24 | k;
+}
+
+static void
+decide_active(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
+	      struct pol_state *out)
+{
+	for (size_t i = 0; i < cfg->nconns; i++) {
+		uint64_t mine = active_rank(cfg, obs, out, i);
+
+		out->conns[i].active = true;
+		for (size_t k = 0; k < cfg->nconns; k++)
+			if (k != i && same_scope(cfg, i, k) && active_rank(cfg, obs, out, k) < mine)
+				out->conns[i].active = false;
+	}
+}
+
+static uint32_t
+sat_add(uint32_t a, uint32_t b)
+{
+	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
+/* BGP attributes of a dynamic tunnel (rules in policy.h). */
+static void
+set_attrs(const struct rd_connection *c, size_t j, const struct pol_obs *o, bool active,
+	  struct pol_tunnel_out *t)
+{
+	bool primary = c->mode == RD_MODE_ACTIVE_ACTIVE || j == c->preferred;
+	bool prearmed = !t->usable && o->last_down_ms > 0 && c->hold_down > 0;
+
+	if (o->drained) {
+		t->med = sat_add(c->med_backup, POL_DRAIN_MED_EXTRA);
+		t->prepend = POL_DRAIN_PREPEND;
+		t->local_pref = POL_LP_DRAIN;
+	} else if (primary && !t->in_hold_down && !prearmed) {
+		t->med = c->med_primary;
+		t->prepend = 0;
+		t->local_pref = POL_LP_PRIMARY;
+	} else {
+		t->med = c->signal & RD_SIGNAL_MED ? c->med_backup : c->med_primary;
+		t->prepend = c->signal & RD_SIGNAL_PREPEND ? c->prepend : 0;
+		t->local_pref = POL_LP_BACKUP;
+		if (t->in_hold_down || prearmed) {
+			t->med = sat_add(t->med, POL_HOLD_MED_EXTRA);
+			t->local_pref = POL_LP_HOLD_DOWN;
+		}
+	}
+	if (!active) {
+		t->local_pref = t->local_pref / 2 > 1 ? t->local_pref / 2 - 1 : 1;
+		t->prepend = sat_add(t->prepend, c->prepend);
+		t->med = sat_add(t->med, POL_STANDBY_MED_EXTRA);
+	}
+}
+
+/* Verdicts (usable, hold-down, neighbor) of every tunnel; next_eval_ms. */
+static void
+decide_tunnels(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
+	       uint64_t now, struct pol_state *out)
+{
+	for (size_t i = 0; i < cfg->nconns; i++) {
+		const struct rd_connection *c = &cfg->conns[i];
+
+		for (size_t j = 0; j < c->ntunnels; j++) {
+			const struct pol_obs *o = &obs[i][j];
+			struct pol_tunnel_out *t = &out->tunnels[i][j];
+
+			t->ifnum = c->tunnels[j].ifnum;
+			t->usable = obs_usable(c, o);
+			t->in_hold_down = obs_pending(c, o, now) && held(cfg, obs, now, i, j);
+			t->neighbor_enabled = c->routing == RD_ROUTING_DYNAMIC &&
+					      o->child_up && o->health_ok;
+			t->advertise = c->routing == RD_ROUTING_DYNAMIC && t->usable;
+			if (t->in_hold_down &&
+			    (out->next_eval_ms == 0 || hold_expiry(c, o) < out->next_eval_ms))
+				out->next_eval_ms = hold_expiry(c, o);
+		}
+	}
+}
+
+int
+pol_decide(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
+	   uint64_t now_ms, struct pol_state *out)
+{
+	memset(out, 0, sizeof *out);
+	if (cfg->nconns == 0)
+		return 0;
+	out->conns = calloc(cfg->nconns, sizeof *out->conns);
+	out->tunnels = calloc(cfg->nconns, sizeof *out->tunnels);
+	if (out->conns == NULL || out->tunnels == NULL)
+		goto fail;
+	out->nconns = cfg->nconns;
+
+	decide_tunnels(cfg, obs, now_ms, out);
+	for (size_t i = 0; i < cfg->nconns; i++)
+		conn_status(&cfg->conns[i], obs[i], now_ms, out->tunnels[i], &out->conns[i]);
+	decide_active(cfg, obs, out);
+	for (size_t i = 0; i < cfg->nconns; i++) {
+		const struct rd_connection *c = &cfg->conns[i];
+
+		if (c->routing != RD_ROUTING_DYNAMIC)
+			continue;
+		for (size_t j = 0; j < c->ntunnels; j++)
+			set_attrs(c, j, &obs[i][j], out->conns[i].active, &out->tunnels[i][j]);
+		if (pol_fill_adv(cfg, i, out) < 0)
+			goto fail;
+	}
+	if (pol_fill_routes(cfg, obs, out) < 0)
+		goto fail;
+	return 0;
+fail:
+	pol_state_free(out);
+	return -1;
+}
+
+void
+pol_state_free(struct pol_state *s)
+{
+	for (size_t i = 0; s->tunnels && i < s->nconns; i++)
+		for (size_t j = 0; j < RD_MAX_TUNNELS; j++)
+			free(s->tunnels[i][j].adv);
+	free(s->tunnels);
+	free(s->conns);
+	free(s->routes);
+	memset(s, 0, sizeof *s);
+}
+
+const char *
+pol_conn_status_str(enum pol_conn_status s)
+{
+	static const char *const names[] = {
+		[POL_CONN_UP] = "UP",
+		[POL_CONN_DEGRADED] = "DEGRADED",
+		[POL_CONN_DOWN] = "DOWN",
+	};
+
+	return (size_t)s < sizeof names / sizeof names[0] && names[s] ? names[s] : "?";
+}
+
+const char *
+pol_change_kind_str(enum pol_change_kind k)
+{
+	static const char *const names[] = {
+		[POL_NEIGHBOR_ENABLE] = "neighbor-enable",
+		[POL_NEIGHBOR_DISABLE] = "neighbor-disable",
+		[POL_ATTRS] = "attrs",
+		[POL_ADV_ADD] = "adv-add",
+		[POL_ADV_DEL] = "adv-del",
+		[POL_ROUTE_ADD] = "route-add",
+		[POL_ROUTE_DEL] = "route-del",
+	};
+
+	return (size_t)k < sizeof names / sizeof names[0] && names[k] ? names[k] : "?";
+}

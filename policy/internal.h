@@ -1,0 +1,24 @@
+/*
+ * internal.h - shared between the policy's source files; not an API.
+ */
+#ifndef ROUTERD_POLICY_INTERNAL_H
+#define ROUTERD_POLICY_INTERNAL_H
+
+#include "policy/policy.h"
+
+/* Fill t->adv / t->nadv for tunnel 'j' of connection 'i' (its 'advertise'
+ * and every connection's status must be decided). 0 or -1 (ENOMEM). */
+int pol_fill_adv(const struct rd_config *cfg, size_t i, struct pol_state *out);
+
+/* Fill out->routes for the static connections (usable, in_hold_down and
+ * 'active' decided). 0 or -1. */
+int pol_fill_routes(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
+		    struct pol_state *out);
+
+/* Total order on prefixes: address, then length. */
+int pol_prefix_cmp(const struct rd_prefix *a, const struct rd_prefix *b);
+
+/* Total order on routes: prefix, distance, ifnum, nexthop. */
+int pol_route_cmp(const struct pol_route *a, const struct pol_route *b);
+
+#endif

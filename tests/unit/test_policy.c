@@ -1,0 +1,353 @@
+/*
+ * test_policy.c - pol_decide() on one dynamic connection, as decision
+ * tables: observations + time -> status, reason, per-tunnel verdict and
+ * attributes; and a flapping sequence checked through pol_diff().
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tests/unit/test_policy.h"
+
+/* Expected verdict of one tunnel. */
+struct texp {
+	bool usable, hold, nbr, adv;
+	uint32_t med, prepend, lp;
+};
+
+/* Attribute sets with the fixture's defaults (MED 100/200, prepend 3). */
+#define PRI 100, 0, 200
+#define BAK 200, 3, 100
+#define HLD 700, 3, 50
+#define DRN 1200, 10, 10
+/* Verdict shorthands: usable, in hold-down, neighbor, advertise. */
+#define CARRY true, false, true, true           /* usable, settled */
+#define HELD true, true, true, true             /* usable, in hold-down */
+#define DEAD false, false, false, false         /* IPsec SA down */
+#define NBR false, false, true, false           /* neighbor up, BGP not yet */
+
+enum variant {
+	V_DEFAULT,
+	V_AA,           /* active-active */
+	V_NOHOLD,       /* hold_down 0 */
+	V_BFD,          /* BFD configured */
+	V_MED,          /* signal MED only */
+	V_PREPEND,      /* signal PREPEND only */
+	V_PREF2,        /* tun2 preferred */
+};
+
+struct tcase {
+	const char *name;
+	enum variant v;
+	struct tobs o[2];
+	uint64_t now;
+	enum pol_conn_status status;
+	const char *reason;
+	struct texp e[2];
+	uint64_t next_eval;
+};
+
+static const struct tcase cases[] = {
+	{ "both up: active-standby attributes", V_DEFAULT,
+	  { { T_UP, 0, 5, 0 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_UP, "",
+	  { { CARRY, PRI }, { CARRY, BAK } }, 0 },
+	{ "preferred IPsec down: standby carries, attributes not swapped", V_DEFAULT,
+	  { { T_DOWN, 0, 5, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: IPsec SA down",
+	  { { DEAD, HLD }, { CARRY, BAK } }, 0 },
+	{ "preferred never came up: no pre-armed hold-down", V_DEFAULT,
+	  { { T_DOWN, 0, 0, 0 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: IPsec SA down",
+	  { { DEAD, PRI }, { CARRY, BAK } }, 0 },
+	{ "IKE only is IPsec SA down", V_DEFAULT,
+	  { { T_IKE, 0, 5, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: IPsec SA down",
+	  { { DEAD, HLD }, { CARRY, BAK } }, 0 },
+	{ "both down: DOWN", V_DEFAULT,
+	  { { T_DOWN, 0, 5, 990 }, { T_DOWN, 0, 5, 991 } }, S(1000), POL_CONN_DOWN,
+	  "tun1: IPsec SA down; tun2: IPsec SA down",
+	  { { DEAD, HLD }, { DEAD, HLD } }, 0 },
+	{ "child up, BGP not established: neighbor enabled, nothing advertised", V_DEFAULT,
+	  { { T_CHILD, 0, 5, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: BGP not established",
+	  { { NBR, HLD }, { CARRY, BAK } }, 0 },
+	{ "health check down: neighbor disabled at once", V_DEFAULT,
+	  { { T_SICK, 0, 5, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: health check down",
+	  { { DEAD, HLD }, { CARRY, BAK } }, 0 },
+	{ "BFD down names BFD", V_BFD,
+	  { { T_UP, 0, 5, 0 }, { T_SICK, 0, 5, 990 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun2: BFD down",
+	  { { CARRY, PRI }, { DEAD, HLD } }, 0 },
+	{ "preferred back: hold-down, backup attributes, LP 50", V_DEFAULT,
+	  { { T_UP, 0, 995, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: hold-down 5 s left",
+	  { { HELD, HLD }, { CARRY, BAK } }, S(1005) },
+	{ "hold-down seconds left round up", V_DEFAULT,
+	  { { T_UP, 0, 995, 990 }, { T_UP, 0, 5, 0 } }, S(1004) + 1, POL_CONN_DEGRADED,
+	  "tun1: hold-down 1 s left",
+	  { { HELD, HLD }, { CARRY, BAK } }, S(1005) },
+	{ "hold-down expired: preferred again", V_DEFAULT,
+	  { { T_UP, 0, 995, 990 }, { T_UP, 0, 5, 0 } }, S(1005), POL_CONN_UP, "",
+	  { { CARRY, PRI }, { CARRY, BAK } }, 0 },
+	{ "no alternative: hold-down skipped", V_DEFAULT,
+	  { { T_UP, 0, 995, 990 }, { T_DOWN, 0, 5, 900 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun2: IPsec SA down",
+	  { { CARRY, PRI }, { DEAD, HLD } }, 0 },
+	{ "no alternative (standby BGP down): hold-down skipped", V_DEFAULT,
+	  { { T_UP, 0, 995, 990 }, { T_CHILD, 0, 5, 900 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun2: BGP not established",
+	  { { CARRY, PRI }, { NBR, HLD } }, 0 },
+	{ "standby back: hold-down", V_DEFAULT,
+	  { { T_UP, 0, 5, 0 }, { T_UP, 0, 995, 990 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun2: hold-down 5 s left",
+	  { { CARRY, PRI }, { HELD, HLD } }, S(1005) },
+	{ "both back: the one expiring first is exempt, the other waits", V_DEFAULT,
+	  { { T_UP, 0, 996, 990 }, { T_UP, 0, 995, 990 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: hold-down 6 s left",
+	  { { HELD, HLD }, { CARRY, BAK } }, S(1006) },
+	{ "hold-down 0: never held, never pre-armed", V_NOHOLD,
+	  { { T_UP, 0, 995, 990 }, { T_DOWN, 0, 5, 991 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun2: IPsec SA down",
+	  { { CARRY, PRI }, { DEAD, BAK } }, 0 },
+	{ "hold-down 0 with alternative: preferred at once", V_NOHOLD,
+	  { { T_UP, 0, 995, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_UP, "",
+	  { { CARRY, PRI }, { CARRY, BAK } }, 0 },
+	{ "drain preferred: worst attributes, neighbor stays", V_DEFAULT,
+	  { { T_UP, 1, 5, 0 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: drained",
+	  { { CARRY, DRN }, { CARRY, BAK } }, 0 },
+	{ "drain standby", V_DEFAULT,
+	  { { T_UP, 0, 5, 0 }, { T_UP, 1, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun2: drained",
+	  { { CARRY, PRI }, { CARRY, DRN } }, 0 },
+	{ "drained sole tunnel still carries", V_DEFAULT,
+	  { { T_UP, 1, 5, 0 }, { T_DOWN, 0, 5, 900 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: drained; tun2: IPsec SA down",
+	  { { CARRY, DRN }, { DEAD, HLD } }, 0 },
+	{ "drained and IPsec down: drain does not touch the neighbor", V_DEFAULT,
+	  { { T_DOWN, 1, 5, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: IPsec SA down",
+	  { { DEAD, DRN }, { CARRY, BAK } }, 0 },
+	{ "drained in hold-down: drain wins", V_DEFAULT,
+	  { { T_UP, 1, 995, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: hold-down 5 s left",
+	  { { HELD, DRN }, { CARRY, BAK } }, S(1005) },
+	{ "active-active: equal attributes (ECMP)", V_AA,
+	  { { T_UP, 0, 5, 0 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_UP, "",
+	  { { CARRY, PRI }, { CARRY, PRI } }, 0 },
+	{ "active-active: one in hold-down", V_AA,
+	  { { T_UP, 0, 5, 0 }, { T_UP, 0, 998, 990 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun2: hold-down 8 s left",
+	  { { CARRY, PRI }, { HELD, HLD } }, S(1008) },
+	{ "active-active: one down", V_AA,
+	  { { T_DOWN, 0, 5, 999 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: IPsec SA down",
+	  { { DEAD, HLD }, { CARRY, PRI } }, 0 },
+	{ "signal MED only: standby has no prepend", V_MED,
+	  { { T_UP, 0, 5, 0 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_UP, "",
+	  { { CARRY, PRI }, { CARRY, 200, 0, 100 } }, 0 },
+	{ "signal PREPEND only: standby keeps the primary MED", V_PREPEND,
+	  { { T_UP, 0, 5, 0 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_UP, "",
+	  { { CARRY, PRI }, { CARRY, 100, 3, 100 } }, 0 },
+	{ "tun2 preferred", V_PREF2,
+	  { { T_UP, 0, 5, 0 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_UP, "",
+	  { { CARRY, BAK }, { CARRY, PRI } }, 0 },
+};
+
+static void
+build(struct tcfg *t, enum variant v)
+{
+	struct rd_connection *c;
+
+	tc_init(t, false);
+	tc_gw_prefix(t, "10.0.1.0/24");
+	tc_gw_prefix(t, "10.0.0.0/16");
+	tc_gw_prefix(t, "10.0.1.0/24");       /* duplicate: advertised once */
+	c = tc_conn(t, "vpn1", RD_ROUTING_DYNAMIC, 10, false);
+	tc_peer_prefix(t, c, "192.168.0.0/24");
+	switch (v) {
+	case V_AA: c->mode = RD_MODE_ACTIVE_ACTIVE; break;
+	case V_NOHOLD: c->hold_down = 0; break;
+	case V_BFD: c->tunnels[0].health.bfd = c->tunnels[1].health.bfd = true; break;
+	case V_MED: c->signal = RD_SIGNAL_MED; break;
+	case V_PREPEND: c->signal = RD_SIGNAL_PREPEND; break;
+	case V_PREF2: c->preferred = 1; break;
+	case V_DEFAULT: break;
+	}
+}
+
+static void
+check_tunnel(const char *name, size_t j, const struct texp *e, const struct pol_state *s)
+{
+	const struct pol_tunnel_out *t = &s->tunnels[0][j];
+	char buf[128];
+
+	print_message("  %s: tun%zu\n", name, j + 1);
+	assert_int_equal(t->ifnum, 10 + j);
+	assert_int_equal(t->usable, e->usable);
+	assert_int_equal(t->in_hold_down, e->hold);
+	assert_int_equal(t->neighbor_enabled, e->nbr);
+	assert_int_equal(t->advertise, e->adv);
+	assert_int_equal(t->med, e->med);
+	assert_int_equal(t->prepend, e->prepend);
+	assert_int_equal(t->local_pref, e->lp);
+	assert_string_equal(tc_adv_str(s, 0, j, buf, sizeof buf),
+			    e->adv ? "10.0.0.0/16,10.0.1.0/24" : "");
+}
+
+static void
+test_table(void **state)
+{
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		const struct tcase *tc = &cases[k];
+		struct pol_obs obs[1][RD_MAX_TUNNELS] = {
+			{ tc_obs(tc->o[0]), tc_obs(tc->o[1]) } };
+		struct pol_state s;
+		struct tcfg t;
+
+		build(&t, tc->v);
+		tc_decide(&t, obs, tc->now, &s);
+		print_message("case: %s\n", tc->name);
+		assert_int_equal(s.nconns, 1);
+		assert_string_equal(pol_conn_status_str(s.conns[0].status),
+				    pol_conn_status_str(tc->status));
+		assert_string_equal(s.conns[0].reason, tc->reason);
+		assert_true(s.conns[0].active);
+		for (size_t j = 0; j < 2; j++)
+			check_tunnel(tc->name, j, &tc->e[j], &s);
+		assert_int_equal(s.next_eval_ms, tc->next_eval);
+		assert_int_equal(s.nroutes, 0);
+		pol_state_free(&s);
+	}
+}
+
+/*
+ * Flapping faster than the hold-down: the preferred tunnel goes down and
+ * comes back every few seconds. The standby carries throughout (highest
+ * LOCAL_PREF, best advertised attributes), the standby is never touched,
+ * the flapping tunnel only gets neighbor and advert changes, and one
+ * ATTRS gives traffic back when a hold-down finally expires.
+ */
+struct flap_step {
+	uint64_t now;
+	struct tobs o[2];
+	int carrier;            /* tunnel index carrying traffic */
+	const char *changes;    /* pol_diff() from the previous step */
+	uint64_t next_eval;
+};
+
+#define ADV(op, n) op " " #n " 10.0.0.0/16\n" op " " #n " 10.0.1.0/24\n"
+
+static const struct flap_step flap[] = {
+	{ S(100), { { T_UP, 0, 10, 0 }, { T_UP, 0, 10, 0 } }, 0, NULL, 0 },
+	{ S(200), { { T_DOWN, 0, 10, 200 }, { T_UP, 0, 10, 0 } }, 1,
+	  "neighbor-disable 10\n" ADV("adv-del", 10) "attrs 10\n", 0 },
+	{ S(201), { { T_CHILD, 0, 10, 200 }, { T_UP, 0, 10, 0 } }, 1,
+	  "neighbor-enable 10\n", 0 },
+	{ S(202), { { T_UP, 0, 202, 200 }, { T_UP, 0, 10, 0 } }, 1,
+	  ADV("adv-add", 10), S(212) },
+	{ S(205), { { T_DOWN, 0, 202, 205 }, { T_UP, 0, 10, 0 } }, 1,
+	  "neighbor-disable 10\n" ADV("adv-del", 10), 0 },
+	{ S(206), { { T_UP, 0, 206, 205 }, { T_UP, 0, 10, 0 } }, 1,
+	  "neighbor-enable 10\n" ADV("adv-add", 10), S(216) },
+	{ S(210), { { T_SICK, 0, 206, 210 }, { T_UP, 0, 10, 0 } }, 1,
+	  "neighbor-disable 10\n" ADV("adv-del", 10), 0 },
+	{ S(211), { { T_UP, 0, 211, 210 }, { T_UP, 0, 10, 0 } }, 1,
+	  "neighbor-enable 10\n" ADV("adv-add", 10), S(221) },
+	{ S(220), { { T_UP, 0, 211, 210 }, { T_UP, 0, 10, 0 } }, 1, "", S(221) },
+	{ S(221), { { T_UP, 0, 211, 210 }, { T_UP, 0, 10, 0 } }, 0, "attrs 10\n", 0 },
+};
+
+/* The tunnel with the highest LOCAL_PREF and, separately, the best
+ * advertised path (shortest prepend, then lowest MED); they must agree. */
+static int
+carrier(const struct pol_state *s)
+{
+	int lp = -1, adv = -1;
+
+	for (int j = 0; j < 2; j++) {
+		const struct pol_tunnel_out *t = &s->tunnels[0][j];
+		const struct pol_tunnel_out *bl = lp < 0 ? NULL : &s->tunnels[0][lp];
+		const struct pol_tunnel_out *ba = adv < 0 ? NULL : &s->tunnels[0][adv];
+
+		if (t->usable && (bl == NULL || t->local_pref > bl->local_pref))
+			lp = j;
+		if (t->advertise && (ba == NULL || t->prepend < ba->prepend ||
+				     (t->prepend == ba->prepend && t->med < ba->med)))
+			adv = j;
+	}
+	assert_int_equal(lp, adv);
+	return lp;
+}
+
+static void
+test_flapping(void **state)
+{
+	struct pol_state prev = { 0 }, s;
+	struct tcfg t;
+
+	build(&t, V_DEFAULT);
+	for (size_t k = 0; k < sizeof flap / sizeof flap[0]; k++) {
+		const struct flap_step *f = &flap[k];
+		struct pol_obs obs[1][RD_MAX_TUNNELS] = { { tc_obs(f->o[0]), tc_obs(f->o[1]) } };
+		struct pol_change *ch;
+		size_t n;
+		char buf[512];
+
+		print_message("flap step %zu at %llu ms\n", k, (unsigned long long)f->now);
+		tc_decide(&t, obs, f->now, &s);
+		assert_int_equal(carrier(&s), f->carrier);
+		assert_int_equal(s.next_eval_ms, f->next_eval);
+		assert_int_equal(pol_diff(&prev, &s, &ch, &n), 0);
+		if (f->changes)
+			assert_string_equal(tc_changes_str(ch, n, buf, sizeof buf), f->changes);
+		free(ch);
+		pol_state_free(&prev);
+		prev = s;
+	}
+	pol_state_free(&prev);
+}
+
+static void
+test_strings(void **state)
+{
+	assert_string_equal(pol_conn_status_str(POL_CONN_UP), "UP");
+	assert_string_equal(pol_conn_status_str(POL_CONN_DEGRADED), "DEGRADED");
+	assert_string_equal(pol_conn_status_str(POL_CONN_DOWN), "DOWN");
+	assert_string_equal(pol_conn_status_str((enum pol_conn_status)42), "?");
+	assert_string_equal(pol_change_kind_str(POL_ROUTE_DEL), "route-del");
+	assert_string_equal(pol_change_kind_str((enum pol_change_kind)42), "?");
+}
+
+static void
+test_empty_config(void **state)
+{
+	struct tcfg t;
+	struct pol_state s;
+
+	tc_init(&t, true);
+	tc_decide(&t, NULL, S(1), &s);
+	assert_int_equal(s.nconns, 0);
+	assert_null(s.conns);
+	pol_state_free(&s);
+	pol_state_free(&s);   /* idempotent on a zeroed state */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_flapping),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_empty_config),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
