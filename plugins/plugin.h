@@ -119,4 +119,9 @@ extern const struct rd_ike_ops rd_ike_libreswan;
 extern const struct rd_bgp_ops rd_bgp_frr;
 extern const struct rd_kernel_ops rd_kernel_netlink;
 
+/* The backends this build uses (plugins/registry.c). */
+extern const struct rd_ike_ops *const rd_ike;
+extern const struct rd_bgp_ops *const rd_bgp;
+extern const struct rd_kernel_ops *const rd_kernel;
+
 #endif
