@@ -1,0 +1,323 @@
+/*
+ * validate.c - every semantic rule of routerd.conf, run once the file has
+ * parsed (single values were range-checked while parsing, see tables.c).
+ * Each problem is reported at the location of the value it is about.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf_priv.h"
+
+#define RD_MAX_STATIC_ROUTES 100
+#define RD_NO_KEY_GENERATED "routerd runs at both ends, so nothing is generated"
+
+/* Location of option 'o' in 's' if written there, else 'dflt'. */
+static const struct rd_loc *
+at(const struct rd_optset *s, enum rd_opt o, const struct rd_loc *dflt)
+{
+	return (s->set & OBIT(o)) ? &s->loc[o] : dflt;
+}
+
+static bool
+ok(const struct rd_optset *s, enum rd_opt o)
+{
+	return !(s->bad & OBIT(o));
+}
+
+const char *
+conf_psk_problem(const char *psk)
+{
+	size_t n = strlen(psk);
+
+	if (n < 8 || n > RD_PSK_MAX)
+		return "expected 8..64 characters";
+	if (strspn(psk, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._") != n)
+		return "expected only the characters A-Z a-z 0-9 . _";
+	if (psk[0] == '0')
+		return "must not start with '0'";
+	return NULL;
+}
+
+/* Read a psk-file into t->psk: private mode, readable, valid key. */
+static void
+psk_file(struct rd_parse *p, struct rd_tunnel *t, const struct rd_loc *loc)
+{
+	char key[RD_PSK_MAX + 8];
+	const char *why;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(t->psk_file, O_RDONLY | O_NOCTTY)) == -1) {
+		conf_diag(p, loc, false, "psk-file \"%s\": %s: expected a readable file",
+			  t->psk_file, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		conf_diag(p, loc, false, "psk-file \"%s\": expected a regular file", t->psk_file);
+		goto out;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		conf_diag(p, loc, false, "psk-file \"%s\" has mode %04o: expected no access "
+			  "for group and others (chmod 600)", t->psk_file,
+			  (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	n = read(fd, key, sizeof(key) - 1);
+	if (n < 0) {
+		conf_diag(p, loc, false, "psk-file \"%s\": %s", t->psk_file, strerror(errno));
+		goto out;
+	}
+	key[n] = '\0';
+	if (n > 0 && key[n - 1] == '\n')
+		key[--n] = '\0';
+	if ((why = conf_psk_problem(key)) != NULL) {
+		conf_diag(p, loc, false, "psk-file \"%s\": invalid key: %s", t->psk_file, why);
+		goto out;
+	}
+	memcpy(t->psk, key, (size_t)n + 1);
+out:
+	close(fd);
+}
+
+/* inside: a /30 of 169.254.0.0/16 that AWS does not reserve. */
+static void
+check_inside(struct rd_parse *p, const struct rd_tunnel *t, const struct rd_loc *loc)
+{
+	static const uint32_t reserved[] = {
+		0xa9fe0000, 0xa9fe0100, 0xa9fe0200, 0xa9fe0300, 0xa9fe0400, 0xa9fe0500,
+		0xa9fea9fc,
+	};
+	char s[20];
+
+	if ((t->inside.addr & 0xffff0000u) != 0xa9fe0000u) {
+		conf_diag(p, loc, false, "inside %s: expected a /30 in 169.254.0.0/16",
+			  rd_prefix_str(&t->inside, s));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (t->inside.addr == reserved[i])
+			conf_diag(p, loc, false, "inside %s is reserved: expected a /30 in "
+				  "169.254.0.0/16 other than 169.254.0.0/30 .. 169.254.5.0/30 "
+				  "and 169.254.169.252/30", rd_prefix_str(&t->inside, s));
+}
+
+static void
+check_tunnel(struct rd_parse *p, struct rd_connection *c, size_t i)
+{
+	struct rd_tunnel *t = &c->tunnels[i];
+	const struct rd_optset *o = &p->conns[c - p->cfg->conns].tloc[i];
+	const struct rd_loc *tl = &t->loc;
+	const char *why;
+
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(c->tunnels[j].name, t->name) == 0)
+			conf_diag(p, tl, false, "tunnel \"%s\" defined twice in connection \"%s\" "
+				  "(first at line %d): expected unique names", t->name, c->name,
+				  c->tunnels[j].loc.line);
+	if (t->local_outside == 0 && ok(o, O_LOCAL_OUTSIDE))
+		conf_diag(p, tl, false, "tunnel \"%s\": no local outside address: expected "
+			  "local-outside a.b.c.d or outside in the gateway block", t->name);
+	if (!(o->set & OBIT(O_INSIDE)))
+		conf_diag(p, tl, false, "tunnel \"%s\": inside required: expected inside "
+			  "169.254.x.y/30 (.1 or .2 names our side); " RD_NO_KEY_GENERATED, t->name);
+	else if (ok(o, O_INSIDE))
+		check_inside(p, t, at(o, O_INSIDE, tl));
+	if (!(o->set & (OBIT(O_PSK) | OBIT(O_PSK_FILE))))
+		conf_diag(p, tl, false, "tunnel \"%s\": psk or psk-file required: expected "
+			  "psk-file \"/path\" or psk \"key\"; " RD_NO_KEY_GENERATED, t->name);
+	else if ((o->set & OBIT(O_PSK)) && (o->set & OBIT(O_PSK_FILE)))
+		conf_diag(p, at(o, O_PSK_FILE, tl), false, "tunnel \"%s\": both psk and "
+			  "psk-file given: expected one of them", t->name);
+	else if ((o->set & OBIT(O_PSK)) && (why = conf_psk_problem(t->psk)) != NULL)
+		conf_diag(p, at(o, O_PSK, tl), false, "psk: invalid key: %s", why);
+	else if (o->set & OBIT(O_PSK_FILE))
+		psk_file(p, t, at(o, O_PSK_FILE, tl));
+
+	if (ok(o, O_P1_LIFETIME) && ok(o, O_P2_LIFETIME) && t->p2_lifetime >= t->p1_lifetime)
+		conf_diag(p, at(o, O_P2_LIFETIME, at(o, O_P1_LIFETIME, tl)), false,
+			  "phase2 lifetime %u: expected less than the phase1 lifetime (%u)",
+			  t->p2_lifetime, t->p1_lifetime);
+	if (ok(o, O_REKEY_MARGIN) && ok(o, O_P2_LIFETIME) &&
+	    t->rekey_margin > t->p2_lifetime / 2)
+		conf_diag(p, at(o, O_REKEY_MARGIN, at(o, O_P2_LIFETIME, tl)), false,
+			  "rekey-margin %u: expected 60..%u seconds (half the phase2 lifetime)",
+			  t->rekey_margin, t->p2_lifetime / 2);
+	if (t->startup == RD_STARTUP_START && ok(o, O_IKE) && t->ike_versions != RD_IKEV2)
+		conf_diag(p, at(o, O_STARTUP, tl), false, "startup start: expected "
+			  "ike-versions ikev2 only (the gateway initiates only with IKEv2)");
+	if (ok(o, O_KEEPALIVE) && ok(o, O_HOLD) && t->bgp_keepalive * 3 > t->bgp_hold)
+		conf_diag(p, at(o, O_KEEPALIVE, at(o, O_HOLD, tl)), false,
+			  "bgp keepalive %u: expected at most a third of hold (%u)",
+			  t->bgp_keepalive, t->bgp_hold);
+}
+
+/* Interface numbers and inside CIDRs are unique across the gateway. */
+static void
+check_unique_tunnels(struct rd_parse *p)
+{
+	struct rd_config *cfg = p->cfg;
+
+	for (size_t i = 0; i < cfg->nconns; i++) {
+		for (size_t j = 0; j < cfg->conns[i].ntunnels; j++) {
+			const struct rd_tunnel *t = &cfg->conns[i].tunnels[j];
+			const struct rd_optset *o = &p->conns[i].tloc[j];
+
+			for (size_t k = 0; k <= i; k++) {
+				for (size_t l = 0; l < cfg->conns[k].ntunnels; l++) {
+					const struct rd_tunnel *u = &cfg->conns[k].tunnels[l];
+					const struct rd_optset *uo = &p->conns[k].tloc[l];
+
+					if (k == i && l >= j)
+						break;
+					if (t->ifnum == u->ifnum && ok(o, O_IFNUM))
+						conf_diag(p, at(o, O_IFNUM, &t->loc), false,
+							  "interface %u already used by tunnel \"%s\" "
+							  "(line %d): expected a unique number >= 2",
+							  t->ifnum, u->name, u->loc.line);
+					if ((o->set & uo->set & OBIT(O_INSIDE)) &&
+					    t->inside.addr == u->inside.addr)
+						conf_diag(p, at(o, O_INSIDE, &t->loc), false,
+							  "inside CIDR already used by tunnel \"%s\" "
+							  "(line %d): expected a unique /30",
+							  u->name, u->loc.line);
+				}
+			}
+		}
+	}
+}
+
+/* Name resolution, routing rules, tunnel count and preference of a connection. */
+static void
+check_conn(struct rd_parse *p, size_t ci)
+{
+	struct rd_connection *c = &p->cfg->conns[ci];
+	const struct rd_optset *o = &p->conns[ci].o;
+	const struct rd_loc *cl = &c->loc;
+
+	for (size_t j = 0; j < ci; j++)
+		if (strcmp(p->cfg->conns[j].name, c->name) == 0)
+			conf_diag(p, cl, false, "connection \"%s\" defined twice (first at line "
+				  "%d): expected unique names", c->name, p->cfg->conns[j].loc.line);
+	c->peer = NULL;
+	for (size_t j = 0; j < p->cfg->npeers; j++)
+		if (strcmp(p->cfg->peers[j].name, c->peer_name) == 0 && c->peer == NULL)
+			c->peer = &p->cfg->peers[j];
+	if (!(o->set & OBIT(O_PEER)))
+		conf_diag(p, cl, false, "connection \"%s\": peer required: expected "
+			  "peer \"name\"", c->name);
+	else if (c->peer == NULL && ok(o, O_PEER))
+		conf_diag(p, &o->loc[O_PEER], false, "peer \"%s\" not defined: expected the "
+			  "name of a peer block", c->peer_name);
+
+	if (c->routing == RD_ROUTING_DYNAMIC) {
+		if (c->nstatic_routes > 0)
+			conf_diag(p, &o->loc[O_STATIC], false, "static-routes: expected only "
+				  "with routing static");
+		if (c->peer != NULL && c->peer->asn == 0 && ok(&p->peers[c->peer - p->cfg->peers],
+							       O_PEER_ASN))
+			conf_diag(p, at(o, O_ROUTING, cl), false, "routing dynamic: peer \"%s\" "
+				  "has no asn: expected asn 1..4294967295 in the peer block",
+				  c->peer_name);
+		if (c->peer != NULL && c->peer->asn != 0 && c->peer->asn == p->cfg->gw.asn)
+			conf_diag(p, at(o, O_ROUTING, cl), false, "routing dynamic: peer \"%s\" "
+				  "has the gateway's asn %u: expected a different asn (eBGP)",
+				  c->peer_name, c->peer->asn);
+	} else if (c->nstatic_routes == 0) {
+		conf_diag(p, at(o, O_STATIC, at(o, O_ROUTING, cl)), false, "routing static: "
+			  "expected static-routes with 1..%d prefixes", RD_MAX_STATIC_ROUTES);
+	} else if (c->nstatic_routes > RD_MAX_STATIC_ROUTES) {
+		conf_diag(p, &o->loc[O_STATIC], false, "static-routes: %zu prefixes, expected "
+			  "1..%d", c->nstatic_routes, RD_MAX_STATIC_ROUTES);
+	}
+
+	if (c->ntunnels == 0)
+		conf_diag(p, cl, false, "connection \"%s\": no tunnel: expected two tunnel "
+			  "blocks", c->name);
+	else if (c->ntunnels == 1)
+		conf_diag(p, cl, true, "connection \"%s\" has one tunnel: AWS always has two",
+			  c->name);
+	c->preferred = 0;
+	if (o->set & OBIT(O_PREFERRED)) {
+		size_t j;
+
+		for (j = 0; j < c->ntunnels; j++)
+			if (strcmp(c->tunnels[j].name, p->conns[ci].preferred) == 0)
+				break;
+		if (j < c->ntunnels)
+			c->preferred = j;
+		else if (ok(o, O_PREFERRED))
+			conf_diag(p, &o->loc[O_PREFERRED], false, "preferred \"%s\": expected the "
+				  "name of a tunnel of connection \"%s\"", p->conns[ci].preferred,
+				  c->name);
+	}
+	if ((c->signal & RD_SIGNAL_MED) && c->mode == RD_MODE_ACTIVE_STANDBY &&
+	    c->med_primary >= c->med_backup && ok(o, O_MED_PRIMARY) && ok(o, O_MED_BACKUP))
+		conf_diag(p, at(o, O_MED_PRIMARY, cl), false, "med %u %u: expected the primary "
+			  "value lower than the backup value", c->med_primary, c->med_backup);
+	for (size_t i = 0; i < c->ntunnels; i++)
+		check_tunnel(p, c, i);
+}
+
+static void
+check_peers(struct rd_parse *p)
+{
+	const struct rd_config *cfg = p->cfg;
+
+	for (size_t i = 0; i < cfg->npeers; i++) {
+		const struct rd_peer *a = &cfg->peers[i];
+
+		if (!(p->peers[i].set & OBIT(O_ADDRESS)))
+			conf_diag(p, &a->loc, false, "peer \"%s\": address required: expected "
+				  "address a.b.c.d (its outside or NAT address)", a->name);
+		for (size_t j = 0; j < i; j++) {
+			const struct rd_peer *b = &cfg->peers[j];
+
+			if (strcmp(a->name, b->name) == 0)
+				conf_diag(p, &a->loc, false, "peer \"%s\" defined twice (first at "
+					  "line %d): expected unique names", a->name, b->loc.line);
+			if (cfg->gw.hub && a->asn != 0 && a->asn == b->asn)
+				conf_diag(p, at(&p->peers[i], O_PEER_ASN, &a->loc), false,
+					  "hub yes: peer \"%s\" has the asn %u of peer \"%s\": "
+					  "expected unique asns in hub mode", a->name, a->asn, b->name);
+		}
+		if (cfg->gw.hub && a->asn != 0 && a->asn == cfg->gw.asn)
+			conf_diag(p, at(&p->peers[i], O_PEER_ASN, &a->loc), false, "hub yes: peer "
+				  "\"%s\" has the gateway asn %u: expected a different asn",
+				  a->name, a->asn);
+	}
+}
+
+int
+conf_validate(struct rd_parse *p)
+{
+	struct rd_config *cfg = p->cfg;
+	struct rd_loc top = { p->file, 1, 1 };
+	size_t before = p->nerrors;
+
+	if (cfg->gw.loc.line != 0)
+		top = cfg->gw.loc;
+	if (cfg->gw.router_id == 0 && ok(&p->gw, O_ROUTER_ID))
+		conf_diag(p, &top, false, "no router-id: expected router-id a.b.c.d or outside "
+			  "a.b.c.d in the gateway block");
+	for (int o = O_TUNNEL_FIRST; o < O_MAX; o++) {
+		for (size_t i = 0; i <= cfg->nconns; i++) {
+			const struct rd_optset *d = i < cfg->nconns ? &p->conns[i].defaults.o :
+				&p->defaults.o;
+
+			if ((o == O_IFNUM || o == O_INSIDE) && (d->set & OBIT(o)))
+				conf_diag(p, &d->loc[o], false, "%s in a defaults block: expected it "
+					  "in each tunnel block (it is unique per tunnel)",
+					  conf_opts[o].keyword);
+		}
+	}
+	check_peers(p);
+	for (size_t i = 0; i < cfg->nconns; i++)
+		check_conn(p, i);
+	check_unique_tunnels(p);
+	conf_check_overlaps(p);
+	return p->nerrors > before ? -1 : 0;
+}
