@@ -98,9 +98,10 @@ conf_load_buffer(const char *name, const char *buf, size_t len, rd_conf_errfn er
 
 	r = conf_parse(&p);
 	conf_finish(&p);
-	/* After syntax errors only the values already reported are known to be
-	 * right; cross-checks would mostly echo the damage. */
-	if (r == 0 && conf_validate(&p) == -1)
+	/* After a syntax error outside any block the objects themselves may be
+	 * lost; inside a block, validation still runs but skips the "required"
+	 * checks of the damaged objects (their missing parts may be unreadable). */
+	if (p.toplevel_errors == 0 && conf_validate(&p) == -1)
 		r = -1;
 	if (p.nerrors > 0)
 		r = -1;

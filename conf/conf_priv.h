@@ -50,6 +50,7 @@ extern const struct rd_optdesc conf_opts[O_MAX];
 struct rd_optset {
 	uint64_t set;
 	uint64_t bad;           /* written but rejected: skip dependent checks */
+	bool damaged;           /* a syntax error inside: skip "required" checks */
 	struct rd_loc loc[O_MAX];
 };
 
@@ -91,6 +92,7 @@ struct rd_parse {
 	struct rd_diag *diags;
 	size_t ndiags, nerrors;
 	int syntax_errors;
+	int toplevel_errors;            /* syntax errors outside any block */
 	char **strs;                    /* lexer strings, freed after the parse */
 	size_t nstrs;
 };

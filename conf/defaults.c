@@ -72,6 +72,7 @@ layer(struct rd_topts *dst, const struct rd_topts *src)
 		dst->o.bad = (dst->o.bad & ~OBIT(o)) | (src->o.bad & OBIT(o));
 		dst->o.loc[o] = src->o.loc[o];
 	}
+	dst->o.damaged = dst->o.damaged || src->o.damaged;
 	/* A key given at this layer replaces the other kind of key below. */
 	if ((src->o.set & OBIT(O_PSK)) && !(src->o.set & OBIT(O_PSK_FILE))) {
 		dst->o.set &= ~OBIT(O_PSK_FILE);

@@ -25,6 +25,7 @@ typedef struct {
 
 static int yylex(void);
 static void yyerror(const char *msg);
+static void damage(void);
 
 /* The load in progress; the parser is not re-entrant (neither is bgpd's). */
 static struct rd_parse *P;
@@ -35,6 +36,8 @@ static struct rd_pconn *cur_pc;
 static struct rd_topts *T;              /* tunnel or defaults block being read */
 static struct rd_topts spare_tunnel;    /* sink for a third tunnel */
 static int phase;                       /* 1 or 2 inside phase1/phase2 { } */
+static struct rd_optset *cur_set;       /* innermost object block, for damage */
+static struct rd_optset *cur_parent;    /* its connection, inside a connection */
 
 /* Scratch lists: words/numbers of a list option, prefixes of a prefix list. */
 #define LIST_MAX 64
@@ -87,12 +90,13 @@ grammar		: /* empty */
 		| grammar gateway
 		| grammar peer
 		| grammar connection
-		| grammar DEFAULTS { T = &P->defaults; } '{' titems '}'
+		| grammar DEFAULTS { T = &P->defaults; cur_set = &T->o; } '{' titems '}'
+			{ cur_set = NULL; }
 		| grammar error
 		;
 
 /* gateway { asn 64512 router-id 192.0.2.1 outside 192.0.2.1 prefixes { } hub no } */
-gateway		: GATEWAY { gateway_begin(&$1); } '{' gwitems '}'
+gateway		: GATEWAY { gateway_begin(&$1); } '{' gwitems '}' { cur_set = NULL; }
 		;
 gwitems		: /* empty */
 		| gwitems gwitem
@@ -135,7 +139,7 @@ pfxs		: /* empty */ { nplist = 0; }
 		;
 
 /* peer "branch" { address 198.51.100.1 asn 65001 nat-traversal no prefixes { } } */
-peer		: PEER STRING { peer_begin(&$1, &$2); } '{' peeritems '}'
+peer		: PEER STRING { peer_begin(&$1, &$2); } '{' peeritems '}' { cur_set = NULL; }
 		;
 peeritems	: /* empty */
 		| peeritems peeritem
@@ -168,6 +172,7 @@ numlist		: NUMBER { nlist = 0; list_push(&$1); }
 		;
 
 connection	: CONNECTION STRING { conn_begin(&$1, &$2); } '{' connitems '}'
+			{ cur_set = NULL; }
 		;
 connitems	: /* empty */
 		| connitems connitem
@@ -221,7 +226,12 @@ connitem	: ';'
 			cur_conn->priority = num(&cur_pc->o, O_PRIORITY, &$3, &$4);
 		}
 		| TUNNEL STRING { tunnel_begin(&$1, &$2); } '{' titems '}'
-		| DEFAULTS { T = &cur_pc->defaults; } '{' titems '}'
+			{ cur_set = &cur_pc->o; cur_parent = NULL; }
+		| DEFAULTS {
+			T = &cur_pc->defaults;
+			cur_set = &T->o;
+			cur_parent = &cur_pc->o;
+		} '{' titems '}' { cur_set = &cur_pc->o; cur_parent = NULL; }
 		;
 
 /* Tunnel options: inside tunnel "x" { } and defaults { } blocks (T). */

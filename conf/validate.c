@@ -118,18 +118,21 @@ check_tunnel(struct rd_parse *p, struct rd_connection *c, size_t i)
 			conf_diag(p, tl, false, "tunnel \"%s\" defined twice in connection \"%s\" "
 				  "(first at line %d): expected unique names", t->name, c->name,
 				  c->tunnels[j].loc.line);
-	if (t->local_outside == 0 && ok(o, O_LOCAL_OUTSIDE))
+	if (o->damaged)
+		;
+	else if (t->local_outside == 0 && ok(o, O_LOCAL_OUTSIDE))
 		conf_diag(p, tl, false, "tunnel \"%s\": no local outside address: expected "
 			  "local-outside a.b.c.d or outside in the gateway block", t->name);
-	if (!(o->set & OBIT(O_INSIDE)))
+	if (!(o->set & OBIT(O_INSIDE)) && !o->damaged)
 		conf_diag(p, tl, false, "tunnel \"%s\": inside required: expected inside "
 			  "169.254.x.y/30 (.1 or .2 names our side); " RD_NO_KEY_GENERATED, t->name);
 	else if (ok(o, O_INSIDE))
 		check_inside(p, t, at(o, O_INSIDE, tl));
-	if (!(o->set & (OBIT(O_PSK) | OBIT(O_PSK_FILE))))
-		conf_diag(p, tl, false, "tunnel \"%s\": psk or psk-file required: expected "
-			  "psk-file \"/path\" or psk \"key\"; " RD_NO_KEY_GENERATED, t->name);
-	else if ((o->set & OBIT(O_PSK)) && (o->set & OBIT(O_PSK_FILE)))
+	if (!(o->set & (OBIT(O_PSK) | OBIT(O_PSK_FILE)))) {
+		if (!o->damaged)
+			conf_diag(p, tl, false, "tunnel \"%s\": psk or psk-file required: expected "
+				  "psk-file \"/path\" or psk \"key\"; " RD_NO_KEY_GENERATED, t->name);
+	} else if ((o->set & OBIT(O_PSK)) && (o->set & OBIT(O_PSK_FILE)))
 		conf_diag(p, at(o, O_PSK_FILE, tl), false, "tunnel \"%s\": both psk and "
 			  "psk-file given: expected one of them", t->name);
 	else if ((o->set & OBIT(O_PSK)) && (why = conf_psk_problem(t->psk)) != NULL)
@@ -206,7 +209,7 @@ check_conn(struct rd_parse *p, size_t ci)
 	for (size_t j = 0; j < p->cfg->npeers; j++)
 		if (strcmp(p->cfg->peers[j].name, c->peer_name) == 0 && c->peer == NULL)
 			c->peer = &p->cfg->peers[j];
-	if (!(o->set & OBIT(O_PEER)))
+	if (!(o->set & OBIT(O_PEER)) && !o->damaged)
 		conf_diag(p, cl, false, "connection \"%s\": peer required: expected "
 			  "peer \"name\"", c->name);
 	else if (c->peer == NULL && ok(o, O_PEER))
@@ -226,7 +229,7 @@ check_conn(struct rd_parse *p, size_t ci)
 			conf_diag(p, at(o, O_ROUTING, cl), false, "routing dynamic: peer \"%s\" "
 				  "has the gateway's asn %u: expected a different asn (eBGP)",
 				  c->peer_name, c->peer->asn);
-	} else if (c->nstatic_routes == 0) {
+	} else if (c->nstatic_routes == 0 && !o->damaged) {
 		conf_diag(p, at(o, O_STATIC, at(o, O_ROUTING, cl)), false, "routing static: "
 			  "expected static-routes with 1..%d prefixes", RD_MAX_STATIC_ROUTES);
 	} else if (c->nstatic_routes > RD_MAX_STATIC_ROUTES) {
@@ -234,10 +237,10 @@ check_conn(struct rd_parse *p, size_t ci)
 			  "1..%d", c->nstatic_routes, RD_MAX_STATIC_ROUTES);
 	}
 
-	if (c->ntunnels == 0)
+	if (c->ntunnels == 0 && !o->damaged)
 		conf_diag(p, cl, false, "connection \"%s\": no tunnel: expected two tunnel "
 			  "blocks", c->name);
-	else if (c->ntunnels == 1)
+	else if (c->ntunnels == 1 && !o->damaged)
 		conf_diag(p, cl, true, "connection \"%s\" has one tunnel: AWS always has two",
 			  c->name);
 	c->preferred = 0;
@@ -270,7 +273,7 @@ check_peers(struct rd_parse *p)
 	for (size_t i = 0; i < cfg->npeers; i++) {
 		const struct rd_peer *a = &cfg->peers[i];
 
-		if (!(p->peers[i].set & OBIT(O_ADDRESS)))
+		if (!(p->peers[i].set & OBIT(O_ADDRESS)) && !p->peers[i].damaged)
 			conf_diag(p, &a->loc, false, "peer \"%s\": address required: expected "
 				  "address a.b.c.d (its outside or NAT address)", a->name);
 		for (size_t j = 0; j < i; j++) {
@@ -300,7 +303,7 @@ conf_validate(struct rd_parse *p)
 
 	if (cfg->gw.loc.line != 0)
 		top = cfg->gw.loc;
-	if (cfg->gw.router_id == 0 && ok(&p->gw, O_ROUTER_ID))
+	if (cfg->gw.router_id == 0 && ok(&p->gw, O_ROUTER_ID) && !p->gw.damaged)
 		conf_diag(p, &top, false, "no router-id: expected router-id a.b.c.d or outside "
 			  "a.b.c.d in the gateway block");
 	for (int o = O_TUNNEL_FIRST; o < O_MAX; o++) {
