@@ -1,0 +1,39 @@
+/* swan_priv.h - state shared by the libreswan backend's files. */
+#ifndef ROUTERD_SWAN_PRIV_H
+#define ROUTERD_SWAN_PRIV_H
+
+#include "plugins/plugin.h"
+#include "plugins/swan_whack.h"
+
+/* A tunnel routerd has handed to pluto: conn name <-> ifnum (reqid). */
+struct swan_tun {
+	char name[SWAN_CONN_NAME_MAX];
+	uint32_t ifnum;
+};
+
+struct swan {
+	struct rd_backend_env env;
+	struct rd_paths paths;
+	char hook_path[RD_PATH_MAX + 16];
+	int hook_fd;
+	struct event *hook_ev;
+	bool no_xfrmi;                  /* ROUTERD_SWAN_NO_XFRMI=1: test knob */
+	int pluto_up;                   /* -1 unknown, 0 down, 1 up */
+	struct swan_status last;        /* last state notified, per conn */
+	struct swan_tun tuns[SWAN_STATUS_MAX];
+	size_t ntuns;
+	unsigned long hook_ok, hook_bad;
+};
+
+/* swan_hook.c: bind paths->run_dir/hook.sock and listen; close it. */
+int swan_hook_open(struct swan *s);
+void swan_hook_close(struct swan *s);
+/* Handle one hook message (already parsed); exposed for tests. */
+struct hookmsg;
+void swan_hook_handle(struct swan *s, const struct hookmsg *m);
+
+/* ike_libreswan.c: notify and remember a state change of one conn. */
+void swan_set_state(struct swan *s, const char *conn, uint32_t ifnum, bool child, bool up,
+		    const char *source, const char *reason);
+
+#endif
