@@ -1,0 +1,491 @@
+/*
+ * bgp_frr.c - the FRR backend: bgpd, staticd and bfdd over their vty sockets.
+ *
+ * Persistent blocking vty connections (2 s timeouts), opened lazily. A lost
+ * connection (EOF, refused) means the daemon went away: RD_OBS_BACKEND
+ * up=false; when every needed daemon answers again, RD_OBS_BACKEND up=true
+ * and the core re-applies everything. A 1 s libevent timer polls session
+ * (show bgp summary json) and BFD (show bfd peers json) state.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+
+#include "frr_json.h"
+#include "frr_render.h"
+#include "frr_vty.h"
+#include "plugin.h"
+#include "routerd/log.h"
+
+enum { D_BGPD, D_STATICD, D_BFDD, D_COUNT };
+static const char *const daemon_names[D_COUNT] = { "bgpd", "staticd", "bfdd" };
+
+/* What the backend last reported of one neighbor. */
+struct frr_nbr {
+	uint32_t ifnum, peer;
+	bool bfd;
+	bool seen;                      /* present in the last summary */
+	bool bgp_known, bgp_up;
+	uint32_t accepted, advertised;
+	bool bfd_known, bfd_up;
+};
+
+struct frr_state {
+	struct rd_backend_env env;
+	struct frr_vty vty[D_COUNT];
+	bool needed[D_COUNT];
+	bool down_reported;             /* RD_OBS_BACKEND up=false was sent */
+	struct frr_nbr *nbrs;
+	size_t nnbrs;
+	uint32_t *enabled;              /* ifnums whose neighbor the policy enabled */
+	size_t nenabled;
+	struct pol_route *routes;       /* static routes routerd installed */
+	size_t nroutes;
+	struct event *timer;
+};
+
+static void
+notify(struct frr_state *st, enum rd_obs_kind kind, uint32_t ifnum, bool up,
+       const char *source, const char *reason)
+{
+	struct rd_obs o = { .kind = kind, .ifnum = ifnum, .up = up, .source = source,
+			    .reason = reason };
+
+	if (st->env.notify)
+		st->env.notify(st->env.arg, &o);
+}
+
+/* A daemon's connection failed with err: report the backend gone (once). */
+static void
+lost(struct frr_state *st, int d, int err)
+{
+	char why[128];
+
+	frr_vty_close(&st->vty[d]);
+	if (st->down_reported)
+		return;
+	snprintf(why, sizeof(why), "%s unreachable: %s", daemon_names[d], strerror(-err));
+	log_warnx("frr: %s", why);
+	st->down_reported = true;
+	st->nenabled = 0;               /* a restarted bgpd has every neighbor shut */
+	for (size_t i = 0; i < st->nnbrs; i++)
+		st->nbrs[i].bgp_known = st->nbrs[i].bfd_known = false;
+	notify(st, RD_OBS_BACKEND, 0, false, daemon_names[d], why);
+}
+
+/* Peer at the connection without blocking: false when the daemon closed it. */
+static bool
+vty_alive(struct frr_vty *v)
+{
+	char c;
+	ssize_t n;
+
+	if (v->fd < 0)
+		return false;
+	n = recv(v->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+		frr_vty_close(v);
+		return false;
+	}
+	return true;
+}
+
+/* (Re)connect every needed daemon; true when all answer. Reports the way back. */
+static bool
+check_daemons(struct frr_state *st)
+{
+	bool all = true;
+	int err;
+
+	for (int d = 0; d < D_COUNT; d++) {
+		if (!st->needed[d] || vty_alive(&st->vty[d]))
+			continue;
+		if ((err = frr_vty_open(&st->vty[d])) < 0) {
+			lost(st, d, err);
+			all = false;
+		}
+	}
+	if (all && st->down_reported) {
+		st->down_reported = false;
+		log_info("frr: daemons reachable again");
+		notify(st, RD_OBS_BACKEND, 0, true, "bgpd", "FRR daemons reachable again");
+	}
+	return all;
+}
+
+/*
+ * Run a configuration list in one session of daemon d (configure terminal
+ * ... end). 0, -EIO when commands failed, or the transport's -errno.
+ */
+static int
+run_config(struct frr_state *st, int d, const struct frr_cmds *c)
+{
+	struct frr_batch_result res;
+	char **cmds;
+	int err;
+
+	if (c->n == 0)
+		return 0;
+	if ((cmds = calloc(c->n + 2, sizeof(*cmds))) == NULL)
+		return -ENOMEM;
+	cmds[0] = "configure terminal";
+	memcpy(cmds + 1, c->v, c->n * sizeof(*cmds));
+	cmds[c->n + 1] = "end";
+	err = frr_vty_batch(&st->vty[d], cmds, c->n + 2, &res);
+	free(cmds);
+	if (err < 0) {
+		lost(st, d, err);
+		return err;
+	}
+	if (res.failed > 0) {
+		log_warnx("frr: %s: %zu of %zu commands failed, first \"%s\" (status %u)",
+			  daemon_names[d], res.failed, c->n, res.first_failed == 0 ? "configure terminal"
+			  : res.first_failed > c->n ? "end" : c->v[res.first_failed - 1],
+			  res.first_status);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Enable-mode commands (soft clears): failures are only logged. */
+static int
+run_exec(struct frr_state *st, int d, const struct frr_cmds *c)
+{
+	struct frr_batch_result res;
+	int err;
+
+	if (c->n == 0)
+		return 0;
+	if ((err = frr_vty_batch(&st->vty[d], c->v, c->n, &res)) < 0) {
+		lost(st, d, err);
+		return err;
+	}
+	if (res.failed > 0)
+		log_debug("frr: %s: %zu exec commands failed", daemon_names[d], res.failed);
+	return 0;
+}
+
+/* Run a plan: bfdd first (profiles), bgpd, its soft clears, staticd. */
+static int
+run_plan(struct frr_state *st, const struct frr_plan *p)
+{
+	int err = 0, e;
+
+	if ((e = run_config(st, D_BFDD, &p->bfdd)) < 0)
+		err = e;
+	if ((e = run_config(st, D_BGPD, &p->bgpd)) < 0)
+		err = e;
+	if ((e = run_exec(st, D_BGPD, &p->bgpd_exec)) < 0)
+		err = e;
+	if ((e = run_config(st, D_STATICD, &p->staticd)) < 0)
+		err = e;
+	return err;
+}
+
+static struct frr_nbr *
+nbr_by_peer(struct frr_state *st, uint32_t peer)
+{
+	for (size_t i = 0; i < st->nnbrs; i++)
+		if (st->nbrs[i].peer == peer)
+			return &st->nbrs[i];
+	return NULL;
+}
+
+/* Rebuild the neighbor table from cfg, keeping what is known of unchanged ones. */
+static int
+nbrs_rebuild(struct frr_state *st, const struct rd_config *cfg)
+{
+	struct frr_nbr *v;
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < cfg->nconns; i++)
+		if (cfg->conns[i].routing == RD_ROUTING_DYNAMIC)
+			n += cfg->conns[i].ntunnels;
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	st->needed[D_BFDD] = false;
+	for (size_t i = 0; i < cfg->nconns; i++) {
+		const struct rd_connection *c = &cfg->conns[i];
+
+		for (size_t j = 0; c->routing == RD_ROUTING_DYNAMIC && j < c->ntunnels; j++) {
+			const struct rd_tunnel *t = &c->tunnels[j];
+			struct frr_nbr *old = nbr_by_peer(st, rd_tunnel_peer_inside(t));
+
+			if (old && old->ifnum == t->ifnum)
+				v[k] = *old;
+			v[k].ifnum = t->ifnum;
+			v[k].peer = rd_tunnel_peer_inside(t);
+			v[k].bfd = t->health.bfd;
+			st->needed[D_BFDD] |= t->health.bfd;
+			k++;
+		}
+	}
+	free(st->nbrs);
+	st->nbrs = v;
+	st->nnbrs = k;
+	return 0;
+}
+
+static void
+on_bgp_peer(void *arg, const struct frr_bgp_peer *p)
+{
+	struct frr_state *st = arg;
+	struct frr_nbr *n = nbr_by_peer(st, p->addr);
+	struct rd_obs o = { .kind = RD_OBS_BGP, .source = "bgpd", .reason = p->state };
+
+	if (n == NULL)
+		return;
+	n->seen = true;
+	if (n->bgp_known && n->bgp_up == p->established && n->accepted == p->pfx_rcd &&
+	    n->advertised == p->pfx_snt)
+		return;
+	if (!n->bgp_known || n->bgp_up != p->established)
+		log_info("frr: neighbor ipsec%u: %s", n->ifnum, p->state);
+	n->bgp_known = true;
+	n->bgp_up = p->established;
+	n->accepted = p->pfx_rcd;
+	n->advertised = p->pfx_snt;
+	o.ifnum = n->ifnum;
+	o.up = n->bgp_up;
+	o.accepted = n->accepted;
+	o.advertised = n->advertised;
+	if (st->env.notify)
+		st->env.notify(st->env.arg, &o);
+}
+
+static void
+on_bfd_peer(void *arg, uint32_t addr, bool up, const char *status)
+{
+	struct frr_state *st = arg;
+	struct frr_nbr *n = nbr_by_peer(st, addr);
+
+	if (n == NULL || !n->bfd || (n->bfd_known && n->bfd_up == up))
+		return;
+	n->bfd_known = true;
+	n->bfd_up = up;
+	log_info("frr: BFD ipsec%u: %s", n->ifnum, status);
+	notify(st, RD_OBS_HEALTH, n->ifnum, up, "bfdd", status);
+}
+
+/* Run a show command on daemon d; *text is malloc'ed. */
+static int
+show(struct frr_state *st, int d, const char *cmd, char **text)
+{
+	uint8_t status;
+	int err = frr_vty_cmd(&st->vty[d], cmd, &status, text);
+
+	if (err < 0)
+		lost(st, d, err);
+	return err;
+}
+
+/* Read BGP summary; neighbors missing from it are reported down. */
+static int
+poll_bgp(struct frr_state *st)
+{
+	char *text;
+	int err;
+
+	if ((err = show(st, D_BGPD, "show bgp summary json", &text)) < 0)
+		return err;
+	for (size_t i = 0; i < st->nnbrs; i++)
+		st->nbrs[i].seen = false;
+	err = frr_json_bgp_summary(text, on_bgp_peer, st);
+	free(text);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < st->nnbrs; i++) {
+		struct frr_bgp_peer gone = { .addr = st->nbrs[i].peer };
+
+		if (!st->nbrs[i].seen) {
+			snprintf(gone.state, sizeof(gone.state), "not configured");
+			on_bgp_peer(st, &gone);
+		}
+	}
+	return 0;
+}
+
+static int
+frr_poll(void *state, const struct rd_config *cfg)
+{
+	struct frr_state *st = state;
+	char *text;
+	int err;
+
+	if (!check_daemons(st))
+		return -ECONNREFUSED;
+	if ((err = poll_bgp(st)) < 0)
+		return err;
+	if (st->needed[D_BFDD]) {
+		if ((err = show(st, D_BFDD, "show bfd peers json", &text)) < 0)
+			return err;
+		err = frr_json_bfd_peers(text, on_bfd_peer, st);
+		free(text);
+	}
+	return err;
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	frr_poll(arg, NULL);
+}
+
+static int
+frr_init(const struct rd_backend_env *env, void **state)
+{
+	struct frr_state *st = calloc(1, sizeof(*st));
+	struct timeval tv = { 1, 0 };
+
+	if (st == NULL)
+		return -ENOMEM;
+	st->env = *env;
+	for (int d = 0; d < D_COUNT; d++)
+		frr_vty_init(&st->vty[d], env->paths->frr_vty_dir, daemon_names[d]);
+	st->needed[D_BGPD] = st->needed[D_STATICD] = true;
+	if (env->base) {
+		st->timer = event_new(env->base, -1, EV_PERSIST, on_timer, st);
+		if (st->timer == NULL || event_add(st->timer, &tv) < 0) {
+			if (st->timer)
+				event_free(st->timer);
+			free(st);
+			return -ENOMEM;
+		}
+	}
+	*state = st;
+	return 0;
+}
+
+/* After applying: every neighbor must exist in bgpd; warn about those that do not. */
+static void
+verify(struct frr_state *st)
+{
+	for (size_t i = 0; i < st->nnbrs; i++)
+		st->nbrs[i].seen = false;
+	if (poll_bgp(st) < 0)
+		return;
+	for (size_t i = 0; i < st->nnbrs; i++) {
+		struct frr_nbr *n = &st->nbrs[i];
+		char ip[16];
+
+		if (!n->seen)
+			log_warnx("frr: neighbor %s (ipsec%u) missing from bgpd after apply",
+				  rd_ip_str(n->peer, ip), n->ifnum);
+	}
+}
+
+static int
+frr_apply_config(void *state, const struct rd_config *prev, const struct rd_config *cfg)
+{
+	struct frr_state *st = state;
+	struct frr_plan plan = { 0 };
+	int err;
+
+	if ((err = nbrs_rebuild(st, cfg)) < 0)
+		return err;
+	if (!check_daemons(st))
+		return -ECONNREFUSED;
+	if ((err = frr_render_config(prev, cfg, st->enabled, st->nenabled, &plan)) == 0)
+		err = run_plan(st, &plan);
+	frr_plan_free(&plan);
+	verify(st);
+	return err;
+}
+
+/* Remember static routes routerd installed (for fini). */
+static void
+track_route(struct frr_state *st, const struct pol_route *r, bool add)
+{
+	for (size_t i = 0; i < st->nroutes; i++) {
+		if (st->routes[i].prefix.addr == r->prefix.addr &&
+		    st->routes[i].prefix.len == r->prefix.len && st->routes[i].ifnum == r->ifnum &&
+		    st->routes[i].nexthop == r->nexthop && st->routes[i].distance == r->distance) {
+			if (!add)
+				st->routes[i] = st->routes[--st->nroutes];
+			return;
+		}
+	}
+	if (add) {
+		struct pol_route *v = realloc(st->routes, (st->nroutes + 1) * sizeof(*v));
+
+		if (v == NULL)
+			return;         /* fini will miss it; logged by nobody: rare */
+		st->routes = v;
+		st->routes[st->nroutes++] = *r;
+	}
+}
+
+/* Remember which neighbors the policy enabled (a re-created one stays so). */
+static void
+track_enabled(struct frr_state *st, uint32_t ifnum, bool on)
+{
+	for (size_t i = 0; i < st->nenabled; i++) {
+		if (st->enabled[i] == ifnum) {
+			if (!on)
+				st->enabled[i] = st->enabled[--st->nenabled];
+			return;
+		}
+	}
+	if (on) {
+		uint32_t *v = realloc(st->enabled, (st->nenabled + 1) * sizeof(*v));
+
+		if (v == NULL)
+			return;
+		st->enabled = v;
+		st->enabled[st->nenabled++] = ifnum;
+	}
+}
+
+static int
+frr_apply_changes(void *state, const struct rd_config *cfg, const struct pol_change *ch, size_t n)
+{
+	struct frr_state *st = state;
+	struct frr_plan plan = { 0 };
+	int err;
+
+	if (!check_daemons(st))
+		return -ECONNREFUSED;
+	if ((err = frr_render_changes(cfg, ch, n, &plan)) == 0)
+		err = run_plan(st, &plan);
+	frr_plan_free(&plan);
+	for (size_t i = 0; i < n; i++) {
+		if (ch[i].kind == POL_ROUTE_ADD || ch[i].kind == POL_ROUTE_DEL)
+			track_route(st, &ch[i].route, ch[i].kind == POL_ROUTE_ADD);
+		else if (ch[i].kind == POL_NEIGHBOR_ENABLE || ch[i].kind == POL_NEIGHBOR_DISABLE)
+			track_enabled(st, ch[i].ifnum, ch[i].kind == POL_NEIGHBOR_ENABLE);
+	}
+	return err;
+}
+
+static void
+frr_fini(void *state, const struct rd_config *cfg)
+{
+	struct frr_state *st = state;
+	struct frr_plan plan = { 0 };
+
+	if (st == NULL)
+		return;
+	if (st->timer)
+		event_free(st->timer);
+	if (cfg && frr_render_remove(cfg, st->routes, st->nroutes, &plan) == 0)
+		run_plan(st, &plan);
+	frr_plan_free(&plan);
+	for (int d = 0; d < D_COUNT; d++)
+		frr_vty_close(&st->vty[d]);
+	free(st->nbrs);
+	free(st->routes);
+	free(st->enabled);
+	free(st);
+}
+
+const struct rd_bgp_ops rd_bgp_frr = {
+	.name = "frr",
+	.init = frr_init,
+	.apply_config = frr_apply_config,
+	.apply_changes = frr_apply_changes,
+	.poll = frr_poll,
+	.fini = frr_fini,
+};

@@ -1,0 +1,29 @@
+/*
+ * frr_json.h - pure parsers of FRR's JSON show output (json-c).
+ * Errors: 0 or -EINVAL (not the JSON expected) / -ENOMEM.
+ */
+#ifndef ROUTERD_FRR_JSON_H
+#define ROUTERD_FRR_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct frr_bgp_peer {
+	uint32_t addr;          /* host order */
+	bool established;
+	char state[32];         /* "Established", "Idle (Admin)", "Active" ... */
+	uint32_t pfx_rcd, pfx_snt;
+};
+
+/* 'show bgp summary json': cb once per IPv4 unicast peer. "{}" (no instance) is valid. */
+int frr_json_bgp_summary(const char *text, void (*cb)(void *arg, const struct frr_bgp_peer *p),
+			 void *arg);
+
+/* 'show bfd peers json': cb once per single-hop IPv4 peer (up = status "up"). */
+int frr_json_bfd_peers(const char *text, void (*cb)(void *arg, uint32_t addr, bool up,
+						    const char *status), void *arg);
+
+/* 'show ip bgp json': number of prefixes in the table, or -EINVAL. */
+long frr_json_bgp_count(const char *text);
+
+#endif

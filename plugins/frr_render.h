@@ -1,0 +1,74 @@
+/*
+ * frr_render.h - pure functions turning the configuration and the policy's
+ * changes into FRR vty command lists. No I/O: the golden-file tests run
+ * them on hand-built configurations.
+ *
+ * Every list is meant to run inside "configure terminal" of its daemon
+ * (the caller adds enable / configure terminal / end), except 'bgpd_exec',
+ * which runs in enable mode after the configuration ("clear bgp ... soft").
+ *
+ * Names: neighbor on the tunnel's peer inside address; per tunnel
+ * route-maps RD-<conn>-<tun>-IN / -OUT, prefix-lists RD-<conn>-<tun>-ADV
+ * (what we advertise) and RD-<conn>-<tun>-PEER (what the peer declared),
+ * bfdd profile rd-<conn>-<tun>.
+ *
+ * Errors: 0 or -ENOMEM.
+ */
+#ifndef ROUTERD_FRR_RENDER_H
+#define ROUTERD_FRR_RENDER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "conf.h"
+#include "policy/policy.h"
+
+struct frr_cmds {
+	char **v;
+	size_t n, cap;
+	int err;                /* sticky: -ENOMEM once an add failed */
+};
+
+/* The commands for each daemon, in the order they must run. */
+struct frr_plan {
+	struct frr_cmds bfdd;       /* first: profiles must exist before bgpd uses them */
+	struct frr_cmds bgpd;       /* configuration */
+	struct frr_cmds bgpd_exec;  /* after 'end': soft clears */
+	struct frr_cmds staticd;
+};
+
+void frr_cmds_add(struct frr_cmds *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void frr_cmds_free(struct frr_cmds *c);
+void frr_plan_free(struct frr_plan *p);
+/* 0 or the first -ENOMEM of any list. */
+int frr_plan_err(const struct frr_plan *p);
+/* Print "# daemon" headers and one command a line (golden files, debugging). */
+void frr_plan_print(FILE *f, const struct frr_plan *p);
+
+/*
+ * Base configuration: what turns FRR configured for 'prev' (NULL: nothing
+ * of routerd's) into FRR configured for 'cfg'. New neighbors start shut
+ * down; neighbors whose tunnel disappeared are removed with their
+ * route-maps, prefix-lists and BFD profile. Tunnels are matched by ifnum.
+ * A neighbor re-created (its inside address changed) keeps its route-maps
+ * and prefix-lists (the policy's MED, prepends, adverts) and starts shut
+ * down unless its ifnum is in enabled[0..nenabled) (what the policy last
+ * enabled). A renamed connection or tunnel gets fresh, empty ones.
+ */
+int frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
+		      const uint32_t *enabled, size_t nenabled, struct frr_plan *out);
+
+/* The policy's changes as commands; unknown tunnels are skipped. */
+int frr_render_changes(const struct rd_config *cfg, const struct pol_change *ch, size_t n,
+		       struct frr_plan *out);
+
+/* Remove routerd's configuration (neighbors, networks, route-maps,
+ * prefix-lists, profiles) and the given static routes. */
+int frr_render_remove(const struct rd_config *cfg, const struct pol_route *routes,
+		      size_t nroutes, struct frr_plan *out);
+
+/* True when a tunnel's BGP rendering differs between two configurations. */
+bool frr_tunnel_bgp_equal(const struct rd_connection *ca, const struct rd_tunnel *a,
+			  const struct rd_connection *cb, const struct rd_tunnel *b);
+
+#endif

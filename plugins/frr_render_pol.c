@@ -1,0 +1,151 @@
+/* frr_render_pol.c - the policy engine's changes (pol_change) -> FRR vty commands (pure). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frr_render.h"
+
+/* Soft clears owed per tunnel after the configuration ran. */
+struct soft {
+	uint32_t ifnum;
+	bool in, out, enabled, disabled;
+	const struct rd_connection *c;
+	const struct rd_tunnel *t;
+};
+
+struct soft_set {
+	struct soft *v;         /* one slot per change at most */
+	size_t n;
+};
+
+static struct soft *
+soft_get(struct soft_set *s, const struct rd_connection *c, const struct rd_tunnel *t)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].ifnum == t->ifnum)
+			return &s->v[i];
+	s->v[s->n] = (struct soft){ .ifnum = t->ifnum, .c = c, .t = t };
+	return &s->v[s->n++];
+}
+
+/* MED, AS-path prepends and LOCAL_PREF of one tunnel (LOCAL_PREF 0 = 100). */
+static void
+render_attrs(struct frr_cmds *pre, const struct rd_config *cfg, const struct rd_connection *c,
+	     const struct rd_tunnel *t, const struct pol_tunnel_out *to)
+{
+	char path[12 * 10 + 1] = "";
+	size_t off = 0;
+
+	frr_cmds_add(pre, "route-map RD-%s-%s-OUT permit 10", c->name, t->name);
+	frr_cmds_add(pre, "set metric %u", to->med);
+	for (uint32_t i = 0; i < to->prepend && i < 10; i++)
+		off += (size_t)snprintf(path + off, sizeof(path) - off, "%s%u", i ? " " : "",
+					cfg->gw.asn);
+	if (to->prepend > 0)
+		frr_cmds_add(pre, "set as-path prepend %s", path);
+	else
+		frr_cmds_add(pre, "no set as-path prepend");
+	frr_cmds_add(pre, "exit");
+	frr_cmds_add(pre, "route-map RD-%s-%s-IN permit 10", c->name, t->name);
+	frr_cmds_add(pre, "set local-preference %u", to->local_pref ? to->local_pref : 100);
+	frr_cmds_add(pre, "exit");
+}
+
+static void
+render_route(struct frr_cmds *staticd, const struct pol_route *r, bool add)
+{
+	char pb[20], nh[16];
+
+	frr_cmds_add(staticd, "%sip route %s %s ipsec%u %u", add ? "" : "no ",
+		     rd_prefix_str(&r->prefix, pb), rd_ip_str(r->nexthop, nh), r->ifnum,
+		     r->distance);
+}
+
+/* One BGP change; returns false when the tunnel is not a dynamic one of cfg. */
+static bool
+render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_cmds *pre,
+	   struct frr_cmds *router, struct soft_set *ss)
+{
+	struct rd_connection *c;
+	const struct rd_tunnel *t = conf_tunnel_by_ifnum(cfg, ch->ifnum, &c);
+	char ip[16], pb[20];
+	struct soft *s;
+
+	if (t == NULL || c->routing != RD_ROUTING_DYNAMIC || (s = soft_get(ss, c, t)) == NULL)
+		return false;
+	rd_ip_str(rd_tunnel_peer_inside(t), ip);
+	switch (ch->kind) {
+	case POL_NEIGHBOR_ENABLE:
+		if (ch->to)
+			render_attrs(pre, cfg, c, t, ch->to);
+		frr_cmds_add(router, "no neighbor %s shutdown", ip);
+		s->enabled = true;
+		s->disabled = false;
+		break;
+	case POL_NEIGHBOR_DISABLE:
+		frr_cmds_add(router, "neighbor %s shutdown", ip);
+		s->disabled = true;
+		s->enabled = false;
+		break;
+	case POL_ATTRS:
+		if (ch->to)
+			render_attrs(pre, cfg, c, t, ch->to);
+		s->in = s->out = true;
+		break;
+	case POL_ADV_ADD:
+	case POL_ADV_DEL:
+		frr_cmds_add(pre, "%sip prefix-list RD-%s-%s-ADV permit %s",
+			     ch->kind == POL_ADV_DEL ? "no " : "", c->name, t->name,
+			     rd_prefix_str(&ch->prefix, pb));
+		s->out = true;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+int
+frr_render_changes(const struct rd_config *cfg, const struct pol_change *ch, size_t n,
+		   struct frr_plan *p)
+{
+	struct frr_cmds pre = { 0 }, router = { 0 };
+	struct soft_set ss = { .v = calloc(n ? n : 1, sizeof(*ss.v)), .n = 0 };
+	char ip[16];
+
+	if (ss.v == NULL)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < n; i++) {
+		if (ch[i].kind == POL_ROUTE_ADD || ch[i].kind == POL_ROUTE_DEL)
+			render_route(&p->staticd, &ch[i].route, ch[i].kind == POL_ROUTE_ADD);
+		else
+			render_one(cfg, &ch[i], &pre, &router, &ss);
+	}
+	for (size_t i = 0; i < pre.n; i++)
+		frr_cmds_add(&p->bgpd, "%s", pre.v[i]);
+	if (router.n > 0) {
+		frr_cmds_add(&p->bgpd, "router bgp %u", cfg->gw.asn);
+		for (size_t i = 0; i < router.n; i++)
+			frr_cmds_add(&p->bgpd, "%s", router.v[i]);
+		frr_cmds_add(&p->bgpd, "exit");
+	}
+	/* Route-map and prefix-list edits reach running sessions only through
+	 * a soft clear (routerd sets 'bgp route-map delay-timer 0'). A session
+	 * enabled or shut down in this batch needs none. */
+	for (size_t i = 0; i < ss.n; i++) {
+		const struct soft *s = &ss.v[i];
+
+		if (s->enabled || s->disabled || (!s->in && !s->out))
+			continue;
+		rd_ip_str(rd_tunnel_peer_inside(s->t), ip);
+		frr_cmds_add(&p->bgpd_exec, "clear bgp ipv4 unicast %s soft%s", ip,
+			     s->in && s->out ? "" : s->in ? " in" : " out");
+	}
+	if (pre.err || router.err)
+		p->bgpd.err = pre.err ? pre.err : router.err;
+	frr_cmds_free(&pre);
+	frr_cmds_free(&router);
+	free(ss.v);
+	return frr_plan_err(p);
+}

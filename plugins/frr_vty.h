@@ -1,0 +1,81 @@
+/*
+ * frr_vty.h - a small client for FRR's vty unix sockets (what vtysh speaks).
+ *
+ * Framing: a command is its text followed by one NUL byte; the reply is
+ * the output text, then three NUL bytes, then one status byte (0 success,
+ * 1 warning, 2 no match, 13 config failed, ...).
+ *
+ * The client is blocking with a send/receive timeout (FRR_VTY_TIMEOUT_MS);
+ * batches are pipelined (up to FRR_VTY_WINDOW commands in flight).
+ * Errors: 0 or -errno.
+ */
+#ifndef ROUTERD_FRR_VTY_H
+#define ROUTERD_FRR_VTY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FRR_VTY_TIMEOUT_MS 2000
+#define FRR_VTY_WINDOW 64
+
+/* Incremental reply parser: a pure function over bytes. */
+struct frr_reply {
+	char *text;             /* NUL-terminated output text (malloc'ed) */
+	size_t len, cap;
+	unsigned nuls;          /* consecutive NULs seen (0..3) */
+	bool done;              /* a whole reply has been parsed */
+	uint8_t status;         /* valid when done */
+	bool keep_text;         /* false: count only, do not store the text */
+};
+
+void frr_reply_init(struct frr_reply *r, bool keep_text);
+/* Forget a finished reply, keep the buffer for the next one. */
+void frr_reply_reset(struct frr_reply *r);
+void frr_reply_free(struct frr_reply *r);
+/*
+ * Feed n bytes. Consumes bytes up to and including the status byte of one
+ * reply and returns how many were consumed (r->done says whether the reply
+ * is complete); -ENOMEM when the text cannot grow.
+ */
+ssize_t frr_reply_feed(struct frr_reply *r, const uint8_t *buf, size_t n);
+
+/* A connection to one daemon. */
+struct frr_vty {
+	int fd;                 /* -1 when not connected */
+	char path[256];
+	bool enabled;           /* 'enable' sent */
+	uint8_t rbuf[16384];    /* bytes read but not yet parsed */
+	size_t rlen;
+};
+
+void frr_vty_init(struct frr_vty *v, const char *dir, const char *daemon);
+/* Connect (no-op when connected) and enter enable mode. */
+int frr_vty_open(struct frr_vty *v);
+void frr_vty_close(struct frr_vty *v);
+/*
+ * Run one command; on success *status holds the status byte and, when
+ * text is not NULL, *text the malloc'ed output (caller frees). A transport
+ * error closes the connection and returns -errno (-EPIPE on EOF).
+ */
+int frr_vty_cmd(struct frr_vty *v, const char *cmd, uint8_t *status, char **text);
+
+/* What happened to a batch's commands. */
+struct frr_batch_result {
+	size_t sent;            /* commands that got a reply */
+	size_t failed;          /* replies with a non-zero status */
+	size_t ignored;         /* failed "no ..." commands: the object was absent */
+	size_t first_failed;    /* index of the first failure (valid if failed) */
+	uint8_t first_status;
+};
+
+/*
+ * Run cmds[0..n) pipelined in this session, in order. Stops only on a
+ * transport error (returns -errno, the connection closed); command
+ * failures are counted in *res (and logged through log_debug); a failing
+ * "no ..." command only counts as ignored (it removed nothing).
+ */
+int frr_vty_batch(struct frr_vty *v, char *const *cmds, size_t n, struct frr_batch_result *res);
+
+#endif

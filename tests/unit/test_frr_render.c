@@ -1,0 +1,196 @@
+/* test_frr_render.c - golden files for the FRR command lists (tests/unit/golden/frr/). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "plugins/frr_render.h"
+#include "test_frr_cfg.h"
+
+/* Compare the printed plan with golden/frr/<name>.cmds (FRR_GOLDEN_UPDATE=1 rewrites it). */
+static void
+golden(const char *name, const struct frr_plan *p)
+{
+	const char *top = getenv("top_srcdir");
+	char path[512], *got = NULL, *want = NULL;
+	size_t glen = 0, wlen = 0;
+	FILE *f = open_memstream(&got, &glen);
+
+	assert_non_null(f);
+	frr_plan_print(f, p);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/tests/unit/golden/frr/%s.cmds", top ? top : ".", name);
+	if (getenv("FRR_GOLDEN_UPDATE")) {
+		assert_non_null(f = fopen(path, "w"));
+		fwrite(got, 1, glen, f);
+		fclose(f);
+	}
+	f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("missing golden file %s", path);
+	want = calloc(1, 1 << 20);
+	wlen = fread(want, 1, (1 << 20) - 1, f);
+	fclose(f);
+	if (wlen != glen || memcmp(want, got, glen) != 0) {
+		fprintf(stderr, "--- %s\n%s--- got\n%s", path, want, got);
+		fail_msg("%s differs", name);
+	}
+	free(want);
+	free(got);
+}
+
+static void
+test_first_apply(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+
+	tcfg_init(&t, 4200000001u, 65000, 1, 2, false, true);
+	t.cfg.gw.asn_asdot = true;          /* FRR 8.4 gets asplain whatever was written */
+	assert_int_equal(frr_render_config(NULL, &t.cfg, NULL, 0, &p), 0);
+	golden("first_apply", &p);
+	frr_plan_free(&p);
+}
+
+static void
+test_unchanged(void **unused)
+{
+	struct tcfg a, b;
+	struct frr_plan p = { 0 };
+
+	tcfg_init(&a, 64512, 65000, 1, 2, false, true);
+	tcfg_init(&b, 64512, 65000, 1, 2, false, true);
+	assert_int_equal(frr_render_config(&a.cfg, &b.cfg, NULL, 0, &p), 0);
+	assert_int_equal(p.bgpd.n + p.bfdd.n + p.staticd.n + p.bgpd_exec.n, 0);
+	frr_plan_free(&p);
+}
+
+static void
+test_reload_in_place(void **unused)
+{
+	struct tcfg a, b;
+	struct frr_plan p = { 0 };
+
+	tcfg_init(&a, 64512, 65000, 1, 2, false, false);
+	tcfg_init(&b, 64512, 65000, 1, 2, false, false);
+	b.conns[0].tunnels[0].health.bfd = false;       /* BFD off on tun1 */
+	b.conns[0].tunnels[1].bgp_keepalive = 30;       /* timers on tun2 */
+	b.conns[0].tunnels[1].bgp_hold = 90;
+	b.conns[0].max_prefix = 50;
+	b.gw_pfx[0].addr = tcfg_ip(10, 9, 0, 0);        /* network replaced */
+	b.peer_pfx[1] = (struct rd_prefix){ .addr = tcfg_ip(172, 16, 0, 0), .len = 12 };
+	b.peer.nprefixes = 2;
+	assert_int_equal(frr_render_config(&a.cfg, &b.cfg, NULL, 0, &p), 0);
+	golden("reload_in_place", &p);
+	frr_plan_free(&p);
+}
+
+static void
+test_reload_remove_and_move(void **unused)
+{
+	const uint32_t enabled[] = { 2 };       /* tun1's neighbor was enabled: stays so */
+	struct tcfg a, b;
+	struct frr_plan p = { 0 };
+
+	tcfg_init(&a, 64512, 65000, 1, 2, false, false);
+	tcfg_init(&b, 64512, 65000, 1, 2, false, false);
+	b.conns[0].ntunnels = 1;                         /* tun2 (ipsec3) gone */
+	b.conns[0].tunnels[0].inside.addr = tcfg_ip(169, 254, 20, 0);  /* tun1 moved */
+	assert_int_equal(frr_render_config(&a.cfg, &b.cfg, enabled, 1, &p), 0);
+	golden("reload_remove_and_move", &p);
+	frr_plan_free(&p);
+}
+
+static void
+test_asn_change(void **unused)
+{
+	struct tcfg a, b;
+	struct frr_plan p = { 0 };
+
+	tcfg_init(&a, 64512, 65000, 1, 2, false, false);
+	tcfg_init(&b, 64513, 65000, 1, 2, false, false);
+	assert_int_equal(frr_render_config(&a.cfg, &b.cfg, NULL, 0, &p), 0);
+	golden("asn_change", &p);
+	frr_plan_free(&p);
+}
+
+static void
+test_changes(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+	struct pol_tunnel_out primary = { .ifnum = 2, .neighbor_enabled = true, .advertise = true,
+					  .med = 100, .prepend = 0, .local_pref = 200 };
+	struct pol_tunnel_out backup = { .ifnum = 3, .neighbor_enabled = true, .advertise = true,
+					 .med = 200, .prepend = 3, .local_pref = 100 };
+	struct rd_prefix lan = { .addr = tcfg_ip(10, 1, 0, 0), .len = 16 };
+	struct rd_prefix old = { .addr = tcfg_ip(10, 7, 0, 0), .len = 24 };
+	struct pol_route r = { .prefix = { .addr = tcfg_ip(10, 3, 0, 0), .len = 16 }, .ifnum = 4,
+			       .nexthop = tcfg_ip(169, 254, 12, 2), .distance = 1 };
+	struct pol_route r2 = r;
+	struct pol_change ch[] = {
+		{ .kind = POL_ROUTE_DEL, .ifnum = 4, .route = r2 },
+		{ .kind = POL_ADV_DEL, .ifnum = 2, .prefix = old },
+		{ .kind = POL_NEIGHBOR_ENABLE, .ifnum = 2, .to = &primary },
+		{ .kind = POL_ADV_ADD, .ifnum = 2, .prefix = lan },
+		{ .kind = POL_ATTRS, .ifnum = 3, .to = &backup },
+		{ .kind = POL_ADV_ADD, .ifnum = 3, .prefix = lan },
+		{ .kind = POL_ROUTE_ADD, .ifnum = 4, .route = r },
+		{ .kind = POL_NEIGHBOR_DISABLE, .ifnum = 99 },   /* unknown: skipped */
+	};
+
+	r2.distance = 10;
+	ch[0].route = r2;
+	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
+	assert_int_equal(frr_render_changes(&t.cfg, ch, sizeof(ch) / sizeof(ch[0]), &p), 0);
+	golden("changes", &p);
+	frr_plan_free(&p);
+}
+
+static void
+test_disable(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+	struct pol_change ch[] = { { .kind = POL_NEIGHBOR_DISABLE, .ifnum = 2 } };
+
+	tcfg_init(&t, 64512, 65000, 1, 2, true, false);
+	assert_int_equal(frr_render_changes(&t.cfg, ch, 1, &p), 0);
+	golden("disable", &p);
+	frr_plan_free(&p);
+}
+
+static void
+test_remove(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+	struct pol_route r = { .prefix = { .addr = tcfg_ip(10, 3, 0, 0), .len = 16 }, .ifnum = 4,
+			       .nexthop = tcfg_ip(169, 254, 12, 2), .distance = 1 };
+
+	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
+	assert_int_equal(frr_render_remove(&t.cfg, &r, 1, &p), 0);
+	golden("remove", &p);
+	frr_plan_free(&p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_apply),
+		cmocka_unit_test(test_unchanged),
+		cmocka_unit_test(test_reload_in_place),
+		cmocka_unit_test(test_reload_remove_and_move),
+		cmocka_unit_test(test_asn_change),
+		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_disable),
+		cmocka_unit_test(test_remove),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
