@@ -88,7 +88,7 @@ route_qcmp(const void *a, const void *b)
 static bool
 has_prefix(const struct pol_tunnel_out *t, const struct rd_prefix *p)
 {
-	return t && bsearch(p, t->adv, t->nadv, sizeof *t->adv,
+	return t && t->nadv > 0 && bsearch(p, t->adv, t->nadv, sizeof *t->adv,
 			    prefix_qcmp) != NULL;
 }
 
@@ -109,7 +109,8 @@ routes_missing(struct vec *d, enum pol_change_kind kind, const struct pol_state 
 	       const struct pol_state *to)
 {
 	for (size_t r = 0; r < from->nroutes; r++)
-		if (bsearch(&from->routes[r], to->routes, to->nroutes, sizeof *to->routes,
+		if (to->nroutes == 0 ||
+		    bsearch(&from->routes[r], to->routes, to->nroutes, sizeof *to->routes,
 			    route_qcmp) == NULL)
 			push(d, (struct pol_change){ .kind = kind, .ifnum = from->routes[r].ifnum,
 						     .route = from->routes[r] });

@@ -61,6 +61,15 @@ own_prefix(const struct rd_connection *c, const struct rd_prefix *p)
 	return false;
 }
 
+/* Two connections to the same customer gateway (resolved, else by name). */
+static bool
+same_peer(const struct rd_connection *c, const struct rd_connection *d)
+{
+	if (c->peer != NULL && d->peer != NULL)
+		return c->peer == d->peer;
+	return c->peer_name[0] != '\0' && strcmp(c->peer_name, d->peer_name) == 0;
+}
+
 /* CloudHub: connection k's prefixes are re-advertised to connection i. */
 static bool
 readvertised(const struct rd_config *cfg, const struct pol_state *st, size_t i, size_t k)
@@ -69,9 +78,7 @@ readvertised(const struct rd_config *cfg, const struct pol_state *st, size_t i, 
 
 	if (!cfg->gw.hub || k == i || st->conns[k].status == POL_CONN_DOWN)
 		return false;
-	if (c->peer != NULL && c->peer == d->peer)
-		return false;
-	if (strcmp(c->peer_name, d->peer_name) == 0 && c->peer_name[0] != '\0')
+	if (same_peer(c, d))
 		return false;
 	return !(c->group[0] != '\0' && strcmp(c->group, d->group) == 0);
 }

@@ -240,6 +240,37 @@ test_attrs_target(void **state)
 	pol_state_free(&b);
 }
 
+/* Any one of MED, prepend, LOCAL_PREF alone is an ATTRS change. */
+static void
+test_attrs_each_field(void **state)
+{
+	struct pol_tunnel_out ta[1][RD_MAX_TUNNELS] = { { { .ifnum = 7, .med = 100,
+							    .prepend = 3, .local_pref = 100 } } };
+	struct pol_conn_out conn = { 0 };
+	struct pol_state a = { .nconns = 1, .conns = &conn, .tunnels = ta };
+
+	for (int field = 0; field < 3; field++) {
+		struct pol_tunnel_out tb[1][RD_MAX_TUNNELS];
+		struct pol_state b = { .nconns = 1, .conns = &conn, .tunnels = tb };
+		struct pol_change *ch;
+		size_t n;
+
+		memcpy(tb, ta, sizeof tb);
+		if (field == 0)
+			tb[0][0].med++;
+		else if (field == 1)
+			tb[0][0].prepend++;
+		else
+			tb[0][0].local_pref++;
+		assert_int_equal(pol_diff(&a, &b, &ch, &n), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(ch[0].kind, POL_ATTRS);
+		assert_int_equal(ch[0].ifnum, 7);
+		assert_ptr_equal(ch[0].to, &tb[0][0]);
+		free(ch);
+	}
+}
+
 static void
 test_empty_to_empty(void **state)
 {
@@ -259,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_removed_to_null),
 		cmocka_unit_test(test_attrs_target),
+		cmocka_unit_test(test_attrs_each_field),
 		cmocka_unit_test(test_empty_to_empty),
 	};
 

@@ -259,6 +259,51 @@ test_hub(void **state)
 	}
 }
 
+/*
+ * Same site, several connections: a second connection to the same customer
+ * gateway (G, static) is A's own site; H is another site that also claims
+ * A's prefix. Nothing of a site's own goes back to it.
+ */
+static void
+test_hub_same_site(void **state)
+{
+	static const char *const want[] = {
+		"10.0.0.0/16,172.16.2.0/24,172.16.8.0/24",                 /* A */
+		"10.0.0.0/16,172.16.1.0/24,172.16.7.0/24,172.16.8.0/24",   /* B */
+		"",                                                         /* G: static */
+		"10.0.0.0/16,172.16.2.0/24,172.16.7.0/24",                 /* H */
+	};
+	struct rd_connection *a, *b, *g, *h;
+	struct pol_obs obs[4][RD_MAX_TUNNELS];
+	struct pol_state s;
+	struct tcfg t;
+	char buf[256];
+
+	tc_init(&t, true);
+	tc_gw_prefix(&t, GW);
+	a = tc_conn(&t, "a", RD_ROUTING_DYNAMIC, 10, false);
+	b = tc_conn(&t, "b", RD_ROUTING_DYNAMIC, 20, false);
+	g = tc_conn(&t, "g", RD_ROUTING_STATIC, 30, false);
+	h = tc_conn(&t, "h", RD_ROUTING_DYNAMIC, 40, false);
+	tc_peer_prefix(&t, a, "172.16.1.0/24");
+	tc_peer_prefix(&t, b, "172.16.2.0/24");
+	g->peer = a->peer;
+	memcpy(g->peer_name, a->peer_name, sizeof g->peer_name);
+	tc_static_route(&t, g, "172.16.7.0/24");
+	tc_peer_prefix(&t, h, "172.16.8.0/24");
+	tc_peer_prefix(&t, h, "172.16.1.0/24");
+	for (size_t i = 0; i < 4; i++)
+		for (size_t j = 0; j < 2; j++)
+			obs[i][j] = tc_obs((struct tobs){ T_UP, 0, 5, 0 });
+	tc_decide(&t, obs, S(100), &s);
+	for (size_t i = 0; i < 4; i++) {
+		print_message("  conn %zu\n", i);
+		assert_string_equal(tc_adv_str(&s, i, 0, buf, sizeof buf), want[i]);
+		assert_string_equal(tc_adv_str(&s, i, 1, buf, sizeof buf), want[i]);
+	}
+	pol_state_free(&s);
+}
+
 int
 main(void)
 {
@@ -266,6 +311,7 @@ main(void)
 		cmocka_unit_test(test_handover),
 		cmocka_unit_test(test_standby_always_worse),
 		cmocka_unit_test(test_hub),
+		cmocka_unit_test(test_hub_same_site),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
