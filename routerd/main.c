@@ -185,9 +185,9 @@ main(int argc, char **argv)
 		fatalx("event_base_new failed");
 	m.core.conf_path = conf_path;
 	m.core.base = m.base;
-	m.core.ike = &rd_ike_libreswan;
-	m.core.bgp = &rd_bgp_frr;
-	m.core.kern = &rd_kernel_netlink;
+	m.core.ike = rd_ike;
+	m.core.bgp = rd_bgp;
+	m.core.kern = rd_kernel;
 	ctl = ctlsrv_open(&m.core, sock, reload_cb, &m.core);
 	if (ctl == NULL)
 		fatalx("cannot open the control socket %s", sock);
