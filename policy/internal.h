@@ -6,8 +6,8 @@
 
 #include "policy/policy.h"
 
-/* Fill t->adv / t->nadv for tunnel 'j' of connection 'i' (its 'advertise'
- * and every connection's status must be decided). 0 or -1 (ENOMEM). */
+/* Fill adv / nadv of every tunnel of connection 'i' ('advertise' and every
+ * connection's status must be decided). 0 or -1 (ENOMEM). */
 int pol_fill_adv(const struct rd_config *cfg, size_t i, struct pol_state *out);
 
 /* Fill out->routes for the static connections (usable, in_hold_down and

@@ -70,7 +70,8 @@ struct pol_conn_out {
 	/* Human text, one "tunnel: cause" per tunnel that is not fully up,
 	 * joined by "; " ("tun1: IPsec SA down; tun2: hold-down 7 s left");
 	 * "" when UP. Causes: "IPsec SA down", "BFD down", "probe down",
-	 * "BGP not established", "hold-down N s left", "drained". */
+	 * "health check down" (neither BFD nor probe configured), "BGP not
+	 * established", "hold-down N s left", "drained". */
 	char reason[128];
 	/* This connection carries its redundancy group's traffic (always
 	 * true for a connection outside a group). Added by the policy work. */
@@ -125,8 +126,9 @@ struct pol_state {
  *               drained: med_backup + 1000, prepend 10, LP 10;
  *               hold-down: backup attributes with MED + 500 (strictly
  *               worse than the standby's, which has the backup ones
- *               already, so the far side does not tie), LP 50. A tunnel that is not
- *               usable but has failed before (last_down > 0, hold_down > 0)
+ *               already, so the far side does not tie), LP 50. A tunnel
+ *               that is not usable but has failed before (last_down > 0,
+ *               hold_down > 0)
  *               already carries the hold-down attributes, so when its
  *               session comes back its learned routes never win before the
  *               hold-down is decided ("pre-armed"; no ATTRS churn on flaps);
@@ -136,7 +138,8 @@ struct pol_state {
  *               (0 without the PREPEND signal), LP 100. Attributes are never
  *               swapped when the preferred tunnel fails.
  *               Non-active connection of a group: LP = LP/2 - 1 (floor 1,
- *               so below every settled tunnel of the active connection),
+ *               so below every settled, undrained tunnel of the active
+ *               connection: LP 100 and 200 tie with nothing),
  *               prepend + 'prepend', MED + 1000.
  *  status     = UP when every tunnel is usable, not in hold-down and not
  *               drained; DOWN when none is usable; else DEGRADED.
@@ -161,6 +164,7 @@ struct pol_state {
  */
 int pol_decide(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
 	       uint64_t now_ms, struct pol_state *out);
+/* Free and zero; safe on an all-zero state. */
 void pol_state_free(struct pol_state *s);
 
 enum pol_change_kind {
