@@ -16,6 +16,7 @@
 #define ROUTERD_PLUGIN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -59,11 +60,21 @@ struct rd_obs {
 
 typedef void (*rd_notify_fn)(void *arg, const struct rd_obs *obs);
 
+/*
+ * Run a control tool (argv[0] searched in PATH), at most timeout_ms, output
+ * (stdout+stderr) into out. Returns the exit status, -ETIMEDOUT or -errno.
+ * The core routes this through its privileged helper once it dropped root.
+ */
+typedef int (*rd_exec_fn)(void *arg, char *const argv[], char *out, size_t outlen,
+			  int timeout_ms);
+
 struct rd_backend_env {
 	struct event_base *base;
 	const struct rd_paths *paths;
 	rd_notify_fn notify;
 	void *arg;
+	rd_exec_fn exec;        /* NULL: run directly */
+	void *exec_arg;
 };
 
 /* IKE: libreswan (pluto). */
