@@ -314,6 +314,94 @@ test_flapping(void **state)
 	pol_state_free(&prev);
 }
 
+/*
+ * Invariants over every combination of two tunnels' observations (state,
+ * drained, history: never failed / settled / within hold-down), in both
+ * modes and both routing types.
+ */
+static struct tobs
+enum_tobs(unsigned code)
+{
+	static const uint64_t up[] = { 5, 5, 995 }, down[] = { 0, 900, 990 };
+	struct tobs o = { (enum tstate)(code % 5), (code / 5) % 2 != 0, 0, 0 };
+
+	o.up_s = up[code / 10];
+	o.down_s = down[code / 10];
+	return o;
+}
+
+static void
+check_invariants(const struct tcfg *t, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
+		 const struct pol_state *s)
+{
+	const struct rd_connection *c = &t->cfg.conns[0];
+	size_t nusable = 0;
+
+	for (size_t j = 0; j < 2; j++) {
+		const struct pol_tunnel_out *o = &s->tunnels[0][j];
+
+		nusable += o->usable;
+		assert_true(!o->neighbor_enabled || obs[0][j].child_up);
+		assert_true(!o->neighbor_enabled || c->routing == RD_ROUTING_DYNAMIC);
+		assert_true(!o->advertise || o->usable);
+		assert_true(o->advertise || o->nadv == 0);
+		assert_true(!o->in_hold_down || o->usable);
+		assert_true(!o->in_hold_down || s->next_eval_ms > S(1000));
+	}
+	/* At most one tunnel waits: with none settled, one is always exempt. */
+	assert_false(s->tunnels[0][0].in_hold_down && s->tunnels[0][1].in_hold_down);
+	assert_int_equal(s->conns[0].status == POL_CONN_DOWN, nusable == 0);
+	assert_int_equal(s->conns[0].status == POL_CONN_UP, s->conns[0].reason[0] == '\0');
+	for (size_t r = 0; r < s->nroutes; r++) {
+		size_t j = s->routes[r].ifnum - 10;
+
+		assert_true(j < 2 && s->tunnels[0][j].usable);
+	}
+}
+
+static void
+test_invariants(void **state)
+{
+	static const enum variant vs[] = { V_DEFAULT, V_AA, V_NOHOLD };
+
+	for (size_t v = 0; v < sizeof vs / sizeof vs[0]; v++) {
+		for (int routing = 0; routing < 2; routing++) {
+			struct tcfg t;
+
+			build(&t, vs[v]);
+			t.conns[0].routing = routing ? RD_ROUTING_STATIC : RD_ROUTING_DYNAMIC;
+			tc_static_route(&t, &t.conns[0], "192.168.0.0/24");
+			for (unsigned k = 0; k < 30 * 30; k++) {
+				struct pol_obs obs[1][RD_MAX_TUNNELS] = {
+					{ tc_obs(enum_tobs(k % 30)), tc_obs(enum_tobs(k / 30)) } };
+				struct pol_state s, again, flipped;
+				struct pol_change *ch;
+				size_t n;
+
+				tc_decide(&t, obs, S(1000), &s);
+				check_invariants(&t, obs, &s);
+				/* Deterministic: deciding again changes nothing. */
+				tc_decide(&t, obs, S(1000), &again);
+				assert_int_equal(pol_diff(&s, &again, &ch, &n), 0);
+				assert_int_equal(n, 0);
+				free(ch);
+				/* Drain touches attributes (and static distances) only. */
+				obs[0][0].drained = !obs[0][0].drained;
+				tc_decide(&t, obs, S(1000), &flipped);
+				assert_int_equal(pol_diff(&s, &flipped, &ch, &n), 0);
+				for (size_t i = 0; i < n; i++)
+					assert_true(ch[i].kind == POL_ATTRS ||
+						    ch[i].kind == POL_ROUTE_ADD ||
+						    ch[i].kind == POL_ROUTE_DEL);
+				free(ch);
+				pol_state_free(&s);
+				pol_state_free(&again);
+				pol_state_free(&flipped);
+			}
+		}
+	}
+}
+
 static void
 test_strings(void **state)
 {
@@ -345,6 +433,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_flapping),
+		cmocka_unit_test(test_invariants),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_empty_config),
 	};
