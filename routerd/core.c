@@ -286,7 +286,8 @@ core_start(struct core *c, struct event_base *base, struct rd_config *cfg)
 	c->cfg = cfg;
 	c->started_ms = core_now_ms();
 	c->env = (struct rd_backend_env){.base = base, .paths = &c->paths,
-					 .notify = core_observe, .arg = c};
+					 .notify = core_observe, .arg = c,
+					 .exec = c->exec, .exec_arg = c->exec_arg};
 	c->tun = tunnels_for(cfg, NULL);
 	c->recompute_ev = event_new(base, -1, 0, recompute_cb, c);
 	c->holddown_ev = evtimer_new(base, recompute_cb, c);

@@ -36,6 +36,8 @@ struct core {
 	const struct rd_bgp_ops *bgp;
 	const struct rd_kernel_ops *kern;
 	void *ike_st, *bgp_st, *kern_st;
+	rd_exec_fn exec;                        /* how backends run tools (privsep) */
+	void *exec_arg;
 
 	struct event *recompute_ev;             /* deferred, coalesced */
 	struct event *holddown_ev;              /* pol_state.next_eval_ms */

@@ -17,6 +17,7 @@
 #include "routerd/ctlsrv.h"
 #include "routerd/log.h"
 #include "routerd/privs.h"
+#include "routerd/privsep.h"
 
 static void
 usage(FILE *f)
@@ -94,6 +95,7 @@ default_paths(struct rd_paths *p)
 
 struct main_ctx {
 	struct core core;
+	struct privsep ps;
 	struct event_base *base;
 };
 
@@ -193,8 +195,14 @@ main(int argc, char **argv)
 		fatalx("cannot open the control socket %s", sock);
 	if (strcmp(user, "-") != 0 && privs_own_dir(user, m.core.paths.run_dir) != 0)
 		fatalx("cannot hand %s to %s", m.core.paths.run_dir, user);
-	if (strcmp(user, "-") != 0 && privs_drop(user) != 0)
-		fatalx("cannot drop privileges; refusing to run as root (use -u - to insist)");
+	if (strcmp(user, "-") != 0) {
+		if (privsep_start(&m.ps, m.core.paths.pluto_ctl) != 0)
+			fatalx("cannot start the privileged helper");
+		m.core.exec = privsep_exec;
+		m.core.exec_arg = &m.ps;
+		if (privs_drop(user) != 0)
+			fatalx("cannot drop privileges; refusing to run as root (use -u - to insist)");
+	}
 	if (core_start(&m.core, m.base, cfg) != 0)
 		fatalx("cannot start");
 	for (int i = 0; i < 4; i++) {
