@@ -212,7 +212,7 @@ check_conn(struct rd_parse *p, size_t ci)
 	if (!(o->set & OBIT(O_PEER)) && !o->damaged)
 		conf_diag(p, cl, false, "connection \"%s\": peer required: expected "
 			  "peer \"name\"", c->name);
-	else if (c->peer == NULL && ok(o, O_PEER))
+	else if ((o->set & OBIT(O_PEER)) && c->peer == NULL && ok(o, O_PEER))
 		conf_diag(p, &o->loc[O_PEER], false, "peer \"%s\" not defined: expected the "
 			  "name of a peer block", c->peer_name);
 
@@ -303,7 +303,8 @@ conf_validate(struct rd_parse *p)
 
 	if (cfg->gw.loc.line != 0)
 		top = cfg->gw.loc;
-	if (cfg->gw.router_id == 0 && ok(&p->gw, O_ROUTER_ID) && !p->gw.damaged)
+	if (cfg->gw.router_id == 0 && ok(&p->gw, O_ROUTER_ID) && ok(&p->gw, O_OUTSIDE) &&
+	    !p->gw.damaged)
 		conf_diag(p, &top, false, "no router-id: expected router-id a.b.c.d or outside "
 			  "a.b.c.d in the gateway block");
 	for (int o = O_TUNNEL_FIRST; o < O_MAX; o++) {
