@@ -11,8 +11,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "plugins/plugin.h"
@@ -46,22 +44,17 @@ whack(struct swan *s, const char *op, const char *name)
 		     name ? "--name" : NULL, name, NULL);
 }
 
+/*
+ * Did whack reach pluto? whack exits 33 and says "Pluto is not running" /
+ * "is Pluto running?" when pluto.ctl is absent or refuses. (A bare connect()
+ * probe would make pluto log an error per poll.) Reachability only: never
+ * tunnel state.
+ */
 static bool
-pluto_reachable(const struct swan *s)
+whack_reached(int rc, const char *out)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	if (fd < 0 || strlen(s->paths.pluto_ctl) >= sizeof(sun.sun_path)) {
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	strcpy(sun.sun_path, s->paths.pluto_ctl);
-	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
-	close(fd);
-	return ok;
+	return rc >= 0 && !(rc == 33 && (strstr(out, "Pluto is not running") ||
+					strstr(out, "is Pluto running?")));
 }
 
 void
@@ -265,27 +258,25 @@ ike_poll(void *state, const struct rd_config *cfg)
 	struct swan_status *now;
 	char *out;
 
-	if (!pluto_reachable(s)) {
-		pluto_lost(s);
-		return -ECONNREFUSED;
-	}
 	if ((out = malloc(WHACK_OUT_MAX)) == NULL || (now = calloc(1, sizeof(*now))) == NULL) {
 		free(out);
 		return -ENOMEM;
 	}
 	int a = ipsec(s, out, WHACK_OUT_MAX, "whack", "--ctlsocket", s->paths.pluto_ctl,
 		      "--showstates", NULL, NULL, NULL);
-	if (a >= 0)
+	bool reached = whack_reached(a, out);
+	if (reached)
 		swan_parse_showstates(out, now);
 	int b = ipsec(s, out, WHACK_OUT_MAX, "whack", "--ctlsocket", s->paths.pluto_ctl,
 		      "--trafficstatus", NULL, NULL, NULL);
-	if (b >= 0)
+	reached = reached && whack_reached(b, out);
+	if (reached)
 		swan_parse_trafficstatus(out, now);
 	free(out);
-	if (a < 0 || b < 0) {           /* timed out: treat as unreachable */
+	if (!reached) {                 /* absent, refused or timed out */
 		free(now);
 		pluto_lost(s);
-		return -ETIMEDOUT;
+		return -ECONNREFUSED;
 	}
 	if (s->pluto_up != 1) {
 		struct rd_obs o = { .kind = RD_OBS_BACKEND, .up = true, .source = "whack",
@@ -323,7 +314,7 @@ ike_fini(void *state, const struct rd_config *cfg)
 
 	if (s == NULL)
 		return;
-	if (cfg && pluto_reachable(s))
+	if (cfg && s->pluto_up != 0)
 		for (size_t i = 0; i < s->ntuns; i++)
 			whack(s, "--delete", s->tuns[i].name);
 	/* Leave empty files: pluto's ipsec.conf still includes them. */
