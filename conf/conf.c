@@ -65,7 +65,8 @@ diagcmp(const void *a, const void *b)
 static void
 flush_diags(struct rd_parse *p, rd_conf_errfn errfn, void *arg)
 {
-	qsort(p->diags, p->ndiags, sizeof(*p->diags), diagcmp);
+	if (p->ndiags > 0)
+		qsort(p->diags, p->ndiags, sizeof(*p->diags), diagcmp);
 	for (size_t i = 0; i < p->ndiags; i++) {
 		if (errfn != NULL)
 			errfn(arg, &p->diags[i].loc, p->diags[i].warning, p->diags[i].msg);
