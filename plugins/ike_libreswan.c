@@ -170,8 +170,11 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 			if (conf_find_tunnel(cfg, c->name, c->tunnels[j].name, NULL))
 				continue;
 			if (swan_conn_name(c, &c->tunnels[j], name, sizeof(name)) == 0) {
+				struct swan_conn_status *l = swan_status_get(&s->last, name, false);
 				log_info("libreswan: %s removed", name);
 				whack(s, "--delete", name);
+				if (l)          /* forget it: a later re-add starts clean */
+					l->ike = l->child = l->have_bytes = false;
 			}
 		}
 
@@ -294,7 +297,12 @@ ike_poll(void *state, const struct rd_config *cfg)
 			       ike ? "IKE SA established" : "no established IKE SA");
 		swan_set_state(s, s->tuns[i].name, s->tuns[i].ifnum, true, child, "whack",
 			       child ? "Child SA established" : "no established Child SA");
-		if (c && c->have_bytes) {
+		struct swan_conn_status *l = swan_status_get(&s->last, s->tuns[i].name, true);
+		if (c && c->have_bytes && l &&
+		    (!l->have_bytes || l->inbytes != c->inbytes || l->outbytes != c->outbytes)) {
+			l->have_bytes = true;
+			l->inbytes = c->inbytes;
+			l->outbytes = c->outbytes;
 			struct rd_obs o = { .kind = RD_OBS_COUNTERS, .ifnum = s->tuns[i].ifnum,
 					    .up = child, .source = "whack", .reason = "trafficstatus",
 					    .bytes_in = c->inbytes, .bytes_out = c->outbytes };

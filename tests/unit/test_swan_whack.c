@@ -54,6 +54,35 @@ test_real_ike_only(void **state)
 	}
 }
 
+/* Captured in the qemu VM: Child SA up, traffic through ipsec2. */
+static void
+test_real_child(void **state)
+{
+	static const char *const files[] = {
+		"showstates-vm-child-initiator.txt", "showstates-vm-child-responder.txt",
+	};
+	for (size_t i = 0; i < 2; i++) {
+		struct swan_status *st = calloc(1, sizeof(*st));
+		char *text = capture(files[i]);
+		assert_non_null(text);
+		assert_int_equal(swan_parse_showstates(text, st), 2);
+		assert_int_equal(st->n, 1);
+		const struct swan_conn_status *c = swan_status_get(st, "rd-vpn1-tun1", false);
+		assert_true(c->ike && c->child);
+		assert_false(c->have_bytes);
+		free(text);
+		free(st);
+	}
+	struct swan_status *st = calloc(1, sizeof(*st));
+	char *text = capture("trafficstatus-vm-child.txt");
+	assert_int_equal(swan_parse_trafficstatus(text, st), 1);
+	const struct swan_conn_status *c = swan_status_get(st, "rd-vpn1-tun1", false);
+	assert_true(c->child && c->have_bytes);
+	assert_true(c->inbytes == 252 && c->outbytes == 252);
+	free(text);
+	free(st);
+}
+
 static void
 test_synthetic_states(void **state)
 {
@@ -146,6 +175,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_ike_only),
+		cmocka_unit_test(test_real_child),
 		cmocka_unit_test(test_synthetic_states),
 		cmocka_unit_test(test_trafficstatus),
 		cmocka_unit_test(test_garbage),
