@@ -30,10 +30,15 @@ ipsec(struct swan *s, char *out, size_t outlen, const char *a0, const char *a1,
 	int rc = swan_exec((char *const *)argv, out ? out : small, out ? outlen : sizeof(small),
 			   SWAN_EXEC_TIMEOUT_MS);
 
-	if (rc != 0)
-		log_warnx("libreswan: ipsec %s %s %s %s: %s%d: %s", a0, a2 ? a2 : "", a3 ? a3 : "",
-			  a4 ? a4 : "", rc < 0 ? "error " : "exit ", rc < 0 ? -rc : rc,
-			  out ? "" : small);
+	if (rc != 0) {
+		char cmd[512] = "";
+		for (size_t i = 1; argv[i] && i < sizeof(argv) / sizeof(argv[0]); i++)
+			if (i != 2 && i != 3)    /* skip "--ctlsocket PATH" */
+				snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " %s", argv[i]);
+		small[strcspn(small, "\n")] = '\0';
+		log_warnx("libreswan: ipsec%s: %s %d%s%s", cmd, rc < 0 ? "error" : "exit",
+			  rc < 0 ? -rc : rc, out ? "" : ": ", out ? "" : small);
+	}
 	return rc;
 }
 

@@ -36,8 +36,9 @@ swan_hook_handle(struct swan *s, const struct hookmsg *m)
 			t = &s->tuns[i];
 	if (t == NULL || t->ifnum != m->reqid) {
 		s->hook_bad++;
-		log_warnx("libreswan: hook %s for %s reqid %u: not a routerd tunnel; dropped",
-			  hook_verb_name(m->verb), m->connection, m->reqid);
+		log_warnx("libreswan: hook %s for %s reqid %u dropped: %s",
+			  hook_verb_name(m->verb), m->connection, m->reqid,
+			  t ? "reqid does not match the tunnel" : "not a routerd tunnel");
 		return;
 	}
 	int up = verb_child[m->verb];
