@@ -80,10 +80,24 @@ swan_exec(char *const argv[], char *out, size_t outlen, int timeout_ms)
 		out[used] = '\0';
 	if (err == -ETIMEDOUT)
 		kill(pid, SIGKILL);
-	/* After EOF the child exits promptly; after SIGKILL, at once. */
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	/* EOF does not mean exited (stdout may be closed early): reap within the deadline. */
+	for (;;) {
+		pid_t w = waitpid(pid, &status, err ? 0 : WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
 			return -errno;
+		}
+		if (now_ms() >= deadline) {
+			err = -ETIMEDOUT;
+			kill(pid, SIGKILL);
+			continue;
+		}
+		struct timespec ts = { 0, 2 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
 	if (err)
 		return err;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;

@@ -357,6 +357,9 @@ test_exec_timeout(void **state)
 	char out[16];
 
 	assert_int_equal(swan_exec(argv, out, sizeof(out), 200), -ETIMEDOUT);
+	/* Closes its output at once, then hangs: still bounded. */
+	char *const c[] = { "sh", "-c", "exec >&- 2>&-; sleep 30", NULL };
+	assert_int_equal(swan_exec(c, out, sizeof(out), 200), -ETIMEDOUT);
 	char *const t[] = { "sh", "-c", "echo hello; exit 3", NULL };
 	assert_int_equal(swan_exec(t, out, sizeof(out), 5000), 3);
 	assert_string_equal(out, "hello\n");
