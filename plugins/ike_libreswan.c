@@ -27,8 +27,11 @@ ipsec(struct swan *s, char *out, size_t outlen, const char *a0, const char *a1,
 {
 	const char *argv[] = { "ipsec", a0, a1, a2, a3, a4, a5, a6, NULL };
 	char small[512];
-	int rc = swan_exec((char *const *)argv, out ? out : small, out ? outlen : sizeof(small),
-			   SWAN_EXEC_TIMEOUT_MS);
+	rd_exec_fn exec = s->env.exec;
+	int rc = exec ? exec(s->env.exec_arg, (char *const *)argv, out ? out : small,
+			     out ? outlen : sizeof(small), SWAN_EXEC_TIMEOUT_MS)
+		      : swan_exec((char *const *)argv, out ? out : small,
+				  out ? outlen : sizeof(small), SWAN_EXEC_TIMEOUT_MS);
 
 	if (rc != 0) {
 		char cmd[512] = "";
@@ -135,21 +138,65 @@ conn_text(const struct rd_config *cfg, const struct rd_connection *c,
 	return buf;
 }
 
+/*
+ * Does pluto need this tunnel (re-)added? With a previous config: when its
+ * conn text differs. Without one (routerd just started, or pluto came
+ * back): when the conn text is not already in the include file on disk —
+ * pluto loads that file at its own start and a previous routerd wrote it,
+ * so an identical conn is already loaded and keeps its SAs.
+ */
 static bool
 tunnel_changed(const struct rd_config *prev, const struct rd_config *cfg,
 	       const struct rd_connection *c, const struct rd_tunnel *t,
-	       const struct swan_render_opts *o)
+	       const struct swan_render_opts *o, const char *on_disk)
 {
 	struct rd_connection *pc = NULL;
 	struct rd_tunnel *pt = prev ? conf_find_tunnel(prev, c->name, t->name, &pc) : NULL;
+	char *a, *b = conn_text(cfg, c, t, o);
+	bool changed;
 
-	if (pt == NULL)
+	if (prev == NULL) {
+		changed = b == NULL || on_disk == NULL || strstr(on_disk, b) == NULL;
+		free(b);
+		return changed;
+	}
+	if (pt == NULL) {
+		free(b);
 		return true;
-	char *a = conn_text(prev, pc, pt, o), *b = conn_text(cfg, c, t, o);
-	bool changed = a == NULL || b == NULL || strcmp(a, b) != 0;
+	}
+	a = conn_text(prev, pc, pt, o);
+	changed = a == NULL || b == NULL || strcmp(a, b) != 0;
 	free(a);
 	free(b);
 	return changed;
+}
+
+/* The whole file, NUL-terminated, or NULL. */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (cap - len < 4097) {
+			char *nb = realloc(buf, cap = cap * 2 + 8192);
+			if (nb == NULL) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
 }
 
 static int
@@ -162,10 +209,14 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 	char name[SWAN_CONN_NAME_MAX];
 	int err, failed = 0;
 
+	char *on_disk = prev ? NULL : slurp(s->paths.ipsec_include);
+
 	/* Render first: a config we cannot render leaves pluto untouched. */
 	if ((err = swan_write_atomic(s->paths.ipsec_secrets, 0600, render_secrets, cfg)) < 0 ||
-	    (err = swan_write_atomic(s->paths.ipsec_include, 0644, render_conns, args)) < 0)
+	    (err = swan_write_atomic(s->paths.ipsec_include, 0644, render_conns, args)) < 0) {
+		free(on_disk);
 		return err;
+	}
 	whack(s, "--rereadsecrets", NULL);
 
 	/* Removed tunnels. */
@@ -189,11 +240,13 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 		for (size_t j = 0; j < cfg->conns[i].ntunnels; j++) {
 			const struct rd_connection *c = &cfg->conns[i];
 			const struct rd_tunnel *t = &c->tunnels[j];
-			if (swan_conn_name(c, t, name, sizeof(name)) < 0 || s->ntuns == SWAN_STATUS_MAX)
+			if (swan_conn_name(c, t, name, sizeof(name)) < 0 || s->ntuns == SWAN_STATUS_MAX) {
+				free(on_disk);
 				return -EINVAL;
+			}
 			strcpy(s->tuns[s->ntuns].name, name);
 			s->tuns[s->ntuns++].ifnum = t->ifnum;
-			if (!tunnel_changed(prev, cfg, c, t, &o))
+			if (!tunnel_changed(prev, cfg, c, t, &o, on_disk))
 				continue;
 			log_info("libreswan: %s (ipsec%u) %s", name, t->ifnum,
 				 prev && conf_find_tunnel(prev, c->name, t->name, NULL) ?
@@ -203,6 +256,7 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 				  "--config", s->paths.ipsec_conf, name, NULL) != 0)
 				failed++;
 		}
+	free(on_disk);
 	return failed ? -EIO : 0;
 }
 

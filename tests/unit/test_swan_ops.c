@@ -234,7 +234,15 @@ test_apply_diff(void **state)
 	assert_int_equal(count(c, "addconn --ctlsocket"), 1);
 	assert_int_equal(count(c, "rd-vpn-t2\n"), 2);
 
+	/* A restarted routerd (prev NULL) re-adds nothing that the include
+	 * file on disk already holds word for word: those SAs stay. */
+	assert_int_equal(rd_ike_libreswan.apply(st, NULL, &b), 0);
+	c = calls();
+	assert_int_equal(count(c, "addconn"), 0);
+	assert_int_equal(count(c, "--delete"), 0);
+
 	/* addconn failing is reported; an unrenderable config touches nothing. */
+	cb.tunnels[0].p2_lifetime = 1700;
 	put("rc", "36\n");
 	assert_int_equal(rd_ike_libreswan.apply(st, NULL, &b), -EIO);
 	rm("rc");
