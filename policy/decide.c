@@ -220,8 +220,11 @@ decide_tunnels(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_T
 			t->ifnum = c->tunnels[j].ifnum;
 			t->usable = obs_usable(c, o);
 			t->in_hold_down = obs_pending(c, o, now) && held(cfg, obs, now, i, j);
-			t->neighbor_enabled = c->routing == RD_ROUTING_DYNAMIC &&
-					      o->child_up && o->health_ok;
+			/* Not tied to health: BFD runs only while the neighbor
+			 * is up, so shutting it on BFD down would never let
+			 * BFD (and the tunnel) recover. bgpd drops the session
+			 * itself on BFD down. */
+			t->neighbor_enabled = c->routing == RD_ROUTING_DYNAMIC && o->child_up;
 			t->advertise = c->routing == RD_ROUTING_DYNAMIC && t->usable;
 			if (t->in_hold_down &&
 			    (out->next_eval_ms == 0 || hold_expiry(c, o) < out->next_eval_ms))

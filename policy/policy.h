@@ -112,9 +112,11 @@ struct pol_state {
  *
  *  usable     = child_up && (static || bgp_up) && health_ok. Drained tunnels
  *               stay usable (they only get the worst attributes).
- *  neighbor   = dynamic && child_up && health_ok: a lost child SA or failed
- *               BFD/probe disables the BGP neighbor at once. Drain never
- *               touches it.
+ *  neighbor   = dynamic && child_up: a lost child SA disables the BGP
+ *               neighbor at once. Health does not: BFD runs only while the
+ *               neighbor is enabled (and bgpd drops the session itself on
+ *               BFD down), so disabling it would keep BFD from ever
+ *               recovering. Drain never touches it.
  *  hold-down  = a usable tunnel that came back (up_since > last_down > 0)
  *               less than hold_down s ago. Its scope is its connection, or
  *               its whole redundancy group. It is in_hold_down when the scope

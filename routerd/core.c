@@ -10,6 +10,7 @@
 #include "routerd/log.h"
 
 #define POLL_INTERVAL_MS 1000
+#define INITIATE_RETRY_MS 10000
 
 uint64_t
 core_now_ms(void)
@@ -185,7 +186,9 @@ core_schedule(struct core *c)
 static void
 backend_changed(struct core *c, const struct rd_obs *obs)
 {
-	bool is_ike = obs->source && strcmp(obs->source, "pluto") == 0;
+	/* The libreswan backend reports as "whack" (it judges pluto by whack's answer). */
+	bool is_ike = obs->source && (strcmp(obs->source, "whack") == 0 ||
+				      strcmp(obs->source, "pluto") == 0);
 	uint64_t now = core_now_ms();
 
 	log_warnx("backend %s %s%s%s", obs->source ? obs->source : "?",
@@ -250,6 +253,28 @@ core_drain(struct core *c, const char *name, bool drain, const char **err)
 	return -1;
 }
 
+/* Tunnels this side initiates (startup start) are (re)initiated while their
+ * IKE SA is down: after a DPD "clear" or a pluto restart nobody else will. */
+static void
+initiate_down_tunnels(struct core *c, uint64_t now)
+{
+	for (size_t i = 0; i < c->cfg->nconns; i++) {
+		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
+			struct tunnel *t = &c->tun[i][j];
+			int rc;
+
+			if (c->cfg->conns[i].tunnels[j].startup != RD_STARTUP_START ||
+			    t->obs.ike_up || t->obs.child_up ||
+			    (t->last_initiate_ms && now - t->last_initiate_ms < INITIATE_RETRY_MS))
+				continue;
+			t->last_initiate_ms = now;
+			log_info("tunnel %s: initiating (startup start)", t->name);
+			if ((rc = c->ike->up(c->ike_st, c->cfg, t->ifnum)) != 0)
+				log_warnx("tunnel %s: initiate failed: %s", t->name, strerror(-rc));
+		}
+	}
+}
+
 static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -270,6 +295,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 			}
 		}
 	}
+	initiate_down_tunnels(c, now);
 	if (!c->applied_valid)
 		core_schedule(c);
 	else

@@ -83,6 +83,16 @@ tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms)
 		t->accepted = obs->accepted;
 		t->advertised = obs->advertised;
 	}
+	if (obs->kind == RD_OBS_HEALTH && obs->up)
+		t->health_seen_up = true;
+	if (obs->kind == RD_OBS_HEALTH && !obs->up && !t->health_seen_up) {
+		log_debug("tunnel %s: health down ignored: never up since the SA came up", t->name);
+		return false;
+	}
+	if (obs->kind == RD_OBS_CHILD && !obs->up) {
+		t->health_seen_up = false;      /* a new SA starts a new health history */
+		t->obs.health_ok = true;
+	}
 	if (flag == NULL || *flag == obs->up)
 		return false;
 	*flag = obs->up;

@@ -5,6 +5,9 @@
  *          any  --child SA down / health down / IKE down----------> DOWN
  *          UP   --BGP down-------------------------------------------> CONNECTING
  * Drain is a flag beside the state (it changes attributes, not the state).
+ * A health check (BFD, probe) only counts as failed after it was up once
+ * since the IPsec SA came up: a peer without BFD, or a BFD session still
+ * starting, is not a failure.
  * Every transition is logged with its reason. Times are monotonic ms.
  */
 #ifndef ROUTERD_TUNNEL_H
@@ -31,6 +34,8 @@ struct tunnel {
 	char reason[128];
 	uint32_t accepted, advertised;
 	uint64_t bytes_in, bytes_out;
+	bool health_seen_up;                    /* BFD/probe was up since the SA came up */
+	uint64_t last_initiate_ms;              /* startup start: last whack --initiate */
 	bool addr_installed;                    /* inside /30 put on ipsecN */
 	bool seen;                              /* still in the running config (reload) */
 };

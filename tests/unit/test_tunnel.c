@@ -67,12 +67,15 @@ test_dynamic_lifecycle(void **st)
 		{RD_OBS_CHILD, true, 200, true, TUN_CONNECTING, 0, 0},
 		{RD_OBS_CHILD, true, 250, false, TUN_CONNECTING, 0, 0},   /* repeat: no change */
 		{RD_OBS_BGP, true, 300, true, TUN_UP, 300, 0},
+		{RD_OBS_HEALTH, false, 350, false, TUN_UP, 300, 0},       /* BFD never up: ignored */
+		{RD_OBS_HEALTH, true, 360, false, TUN_UP, 300, 0},        /* BFD up (was "ok") */
 		{RD_OBS_HEALTH, false, 400, true, TUN_DOWN, 300, 400},    /* BFD down */
 		{RD_OBS_HEALTH, true, 500, true, TUN_UP, 500, 400},
 		{RD_OBS_BGP, false, 600, true, TUN_CONNECTING, 500, 600},
 		{RD_OBS_BGP, true, 700, true, TUN_UP, 700, 600},
 		{RD_OBS_CHILD, false, 800, true, TUN_DOWN, 700, 800},
 		{RD_OBS_BGP, false, 801, true, TUN_DOWN, 700, 800},       /* already down */
+		{RD_OBS_HEALTH, false, 802, false, TUN_DOWN, 700, 800},   /* new SA, new history */
 	};
 	run_table(RD_ROUTING_DYNAMIC, s, sizeof(s) / sizeof(s[0]));
 }
