@@ -34,15 +34,20 @@ configure_by_hand() {
 		-- manual_inside_addr a "$T2_IF" "$T2_A_IN/30"
 }
 
+# mark WHAT: log WHAT with the time since the daemons were started.
+mark() { log "$1: +$(( $(now_ms) - T_DAEMONS )) ms"; }
+
 # wait_converged: both tunnels' SAs and BGP sessions up, LANs reachable via
 # tunnel 1 in both directions.
 wait_converged() {
 	wait_until 60 "tunnel 1 SAs (hub)" ipsec_sa_up hub "$T1_REQID"
 	wait_until 60 "tunnel 2 SAs (hub)" ipsec_sa_up hub "$T2_REQID"
+	mark "both tunnels' SAs installed"
 	wait_until 60 "BGP hub->a over tunnel 1" bgp_established hub "$HUB_FRR" "$T1_A_IN"
 	wait_until 60 "BGP hub->a over tunnel 2" bgp_established hub "$HUB_FRR" "$T2_A_IN"
 	wait_until 60 "BGP a->hub over tunnel 1" bgp_established a "$A_FRR" "$T1_HUB_IN"
 	wait_until 60 "BGP a->hub over tunnel 2" bgp_established a "$A_FRR" "$T2_HUB_IN"
+	mark "all four BGP sessions Established"
 	wait_until 30 "hub routes a's LAN via ipsec$T1_IF" route_dev_is hub "$A_HOST" "ipsec$T1_IF"
 	wait_until 30 "a routes hub's LAN via ipsec$T1_IF" route_dev_is a "$HUB_HOST" "ipsec$T1_IF"
 	wait_until 30 "LAN to LAN ping" nsx hub-lan ping -c1 -W1 "$A_HOST"
@@ -90,19 +95,19 @@ restore_and_check() {
 }
 
 main() {
-	local t0 t_daemons t_conv
+	local t0 t_conv
 	t0=$(now_ms)
 	two_site_topology
-	t_daemons=$(now_ms)
+	T_DAEMONS=$(now_ms)
 	configure_by_hand
-	log "daemons started in $(( $(now_ms) - t_daemons )) ms"
+	mark "daemons started, inside addresses set"
 	wait_converged
 	t_conv=$(now_ms)
-	log "CONVERGED: $(( t_conv - t_daemons )) ms after daemon start"
+	mark "CONVERGED (LAN to LAN ping through tunnel 1)"
 	check_esp_counters
 	cut_and_measure
 	restore_and_check
-	log "RESULT convergence_ms=$(( t_conv - t_daemons )) blackout_ms=$PROBE_BLACKOUT_MS" \
+	log "RESULT convergence_ms=$(( t_conv - T_DAEMONS )) blackout_ms=$PROBE_BLACKOUT_MS" \
 		"sent=$PROBE_SENT lost=$PROBE_LOST total_ms=$(( $(now_ms) - t0 ))"
 }
 

@@ -11,7 +11,8 @@ manual_updown() {
 	local dir=$1
 	cat > "$dir/updown.sh" <<-EOF
 	#!/bin/sh
-	echo "\$(date +%s.%N) \$PLUTO_VERB \$PLUTO_CONNECTION reqid=\$PLUTO_SA_REQID" \\
+	read -r up _ < /proc/uptime
+	echo "\$up \$PLUTO_VERB \$PLUTO_CONNECTION reqid=\$PLUTO_SA_REQID" \\
 		"if=\$PLUTO_VIRT_INTERFACE" >> "$dir/updown.log"
 	exit 0
 	EOF

@@ -48,15 +48,15 @@ probe_replies() {
 # probe_report [PROBE]: print sent, received, lost and the blackout, and set
 # PROBE_SENT, PROBE_RECEIVED, PROBE_LOST, PROBE_BLACKOUT_MS and
 # PROBE_BLACKOUT_AT_MS (ms after probe start where the longest gap began).
-# The gap before the first reply and after the last one count too.
+# Gaps count from the first reply on (ping's start-up is not a blackout),
+# including the one from the last reply to probe_stop.
 probe_report() {
 	local p=${1:-$RD_PROBE} r
 	r=$(awk -v start="$(cat "$p.start")" -v stop="$(cat "$p.stop" 2>/dev/null || echo 0)" '
 		/bytes from/ {
 			t = substr($1, 2, length($1) - 2) * 1000
 			recv++
-			if (prev == 0) prev = start
-			if (t - prev > gap) { gap = t - prev; at = prev - start }
+			if (prev > 0 && t - prev > gap) { gap = t - prev; at = prev - start }
 			prev = t
 		}
 		/icmp_seq=/ {
