@@ -73,6 +73,7 @@ cut_and_measure() {
 	probe_start hub-lan "$A_HOST" "$PROBE_MS"
 	n=$(( $(probe_replies) + 200 ))
 	wait_until 60 "200 probe replies before the cut" probe_has_at_least "$n"
+	probe_mark
 	topo_cut_tunnel hub "$HUB_OUT1" "$A_OUT1"
 	T_CUT=$(now_ms)
 	wait_until 60 "hub moves a's LAN to ipsec$T2_IF" route_dev_is hub "$A_HOST" "ipsec$T2_IF"

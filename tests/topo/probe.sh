@@ -45,18 +45,34 @@ probe_replies() {
 	grep -c 'bytes from' "${1:-$RD_PROBE}.out" || true
 }
 
+# probe_mark [PROBE]: note "now" (e.g. the moment of a cut); probe_report
+# then measures the blackout only among gaps that end after the mark, so a
+# stall of a loaded (TCG) host before the event is not mistaken for it.
+probe_mark() {
+	now_ms > "${1:-$RD_PROBE}.mark"
+}
+
 # probe_report [PROBE]: print sent, received, lost and the blackout, and set
-# PROBE_SENT, PROBE_RECEIVED, PROBE_LOST, PROBE_BLACKOUT_MS and
-# PROBE_BLACKOUT_AT_MS (ms after probe start where the longest gap began).
+# PROBE_SENT, PROBE_RECEIVED, PROBE_LOST, PROBE_BLACKOUT_MS,
+# PROBE_BLACKOUT_AT_MS (ms after the mark, or after the probe start when there
+# is none, where that gap began; negative: before the mark) and
+# PROBE_MAX_GAP_MS (the longest gap anywhere, for sanity).
 # Gaps count from the first reply on (ping's start-up is not a blackout),
 # including the one from the last reply to probe_stop.
 probe_report() {
-	local p=${1:-$RD_PROBE} r
-	r=$(awk -v start="$(cat "$p.start")" -v stop="$(cat "$p.stop" 2>/dev/null || echo 0)" '
+	local p=${1:-$RD_PROBE} r ref
+	ref=$(cat "$p.mark" 2>/dev/null || cat "$p.start")
+	r=$(awk -v ref="$ref" -v mark="$(cat "$p.mark" 2>/dev/null || echo 0)" \
+		-v stop="$(cat "$p.stop" 2>/dev/null || echo 0)" '
+		function gapto(t) {
+			if (prev == 0) return
+			if (t - prev > maxgap) maxgap = t - prev
+			if (t > mark && t - prev > gap) { gap = t - prev; at = prev - ref }
+		}
 		/bytes from/ {
 			t = substr($1, 2, length($1) - 2) * 1000
 			recv++
-			if (prev > 0 && t - prev > gap) { gap = t - prev; at = prev - start }
+			gapto(t)
 			prev = t
 		}
 		/icmp_seq=/ {
@@ -65,11 +81,13 @@ probe_report() {
 		}
 		/packets transmitted/ { sent = $1 }
 		END {
-			if (stop > 0 && prev > 0 && stop - prev > gap) { gap = stop - prev; at = prev - start }
-			printf "%d %d %d %d %d\n", sent, recv, sent - recv, gap, at
+			if (stop > 0) gapto(stop)
+			printf "%d %d %d %d %d %d\n", sent, recv, sent - recv, gap, at, maxgap
 		}' "$p.out")
-	read -r PROBE_SENT PROBE_RECEIVED PROBE_LOST PROBE_BLACKOUT_MS PROBE_BLACKOUT_AT_MS <<< "$r"
+	read -r PROBE_SENT PROBE_RECEIVED PROBE_LOST PROBE_BLACKOUT_MS \
+		PROBE_BLACKOUT_AT_MS PROBE_MAX_GAP_MS <<< "$r"
 	echo "probe ${p##*/probe-}: sent $PROBE_SENT received $PROBE_RECEIVED" \
 		"lost $PROBE_LOST blackout ${PROBE_BLACKOUT_MS} ms" \
-		"(starting ${PROBE_BLACKOUT_AT_MS} ms after probe start)"
+		"(from ${PROBE_BLACKOUT_AT_MS} ms after the $([ -e "$p.mark" ] && echo mark || echo start))," \
+		"longest gap anywhere ${PROBE_MAX_GAP_MS} ms"
 }
