@@ -6,9 +6,12 @@
  * is killed with SIGKILL at the deadline and -ETIMEDOUT is returned.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -17,6 +20,8 @@
 
 #include "plugins/swan_exec.h"
 
+#define SWAN_LIBEXEC "/usr/libexec/ipsec"
+
 static long
 now_ms(void)
 {
@@ -24,6 +29,56 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/*
+ * Exec argv. "ipsec whack|addconn ..." runs libreswan's binary directly
+ * (/usr/libexec/ipsec/whack): the `ipsec` front end is a shell script, and
+ * forking a shell per poll is most of the cost of a poll.
+ */
+/* Is the first "ipsec" in PATH the system's libreswan front end? */
+static bool
+system_ipsec(void)
+{
+	const char *p = getenv("PATH");
+	char dir[4096], cand[4200];
+
+	while (p && *p) {
+		size_t n = strcspn(p, ":");
+
+		if (n > 0 && n < sizeof(dir)) {
+			memcpy(dir, p, n);
+			dir[n] = '\0';
+			snprintf(cand, sizeof(cand), "%s/ipsec", dir);
+			if (access(cand, X_OK) == 0) {
+				char *real = realpath(cand, NULL);
+				bool sys = real && (strcmp(real, "/usr/sbin/ipsec") == 0 ||
+						    strcmp(real, "/usr/bin/ipsec") == 0);
+				free(real);
+				return sys;
+			}
+		}
+		p += n + (p[n] == ':');
+	}
+	return false;
+}
+
+static void
+exec_tool(char *const argv[])
+{
+	static const char *const direct[] = {"whack", "addconn"};
+	char path[64];
+
+	if (argv[0] && argv[1] && strcmp(argv[0], "ipsec") == 0 && system_ipsec()) {
+		for (size_t i = 0; i < sizeof(direct) / sizeof(direct[0]); i++) {
+			if (strcmp(argv[1], direct[i]) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", SWAN_LIBEXEC, direct[i]);
+			if (access(path, X_OK) == 0)
+				execv(path, (char *const *)argv + 1);
+		}
+	}
+	execvp(argv[0], argv);
 }
 
 int
@@ -46,7 +101,7 @@ swan_exec(char *const argv[], char *out, size_t outlen, int timeout_ms)
 		dup2(null, 0);
 		dup2(p[1], 1);
 		dup2(p[1], 2);          /* whack reports errors on stderr: keep them */
-		execvp(argv[0], argv);
+		exec_tool(argv);
 		_exit(127);
 	}
 	close(p[1]);

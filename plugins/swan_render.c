@@ -301,7 +301,16 @@ swan_render_conn(FILE *f, const struct rd_config *cfg, const struct rd_connectio
 	fprintf(f, "\tauto=%s\n", t->startup == RD_STARTUP_START ? "start" : "add");
 	fprintf(f, "\ttype=tunnel\n\tauthby=secret\n");
 	fprintf(f, "\tikev2=%s\n", v2 ? "insist" : "no");
+	/*
+	 * leftnexthop: pluto refuses ("cannot route -- route already in use")
+	 * a second 0/0 conn from the same local address whose nexthop differs,
+	 * and with the default %direct the nexthop is each conn's own right=.
+	 * With XFRM interfaces pluto routes nothing itself (FRR does), so one
+	 * shared nexthop for every conn is right: the customer side's two
+	 * tunnels to two gateway addresses, and a hub's many peers, then load.
+	 */
 	fprintf(f, "\tleft=%s\n\tleftid=%s\n\tleftsubnet=0.0.0.0/0\n", l, l);
+	fprintf(f, "\tleftnexthop=%%defaultroute\n");
 	fprintf(f, "\tright=%s\n\trightid=%s\n\trightsubnet=0.0.0.0/0\n", r, r);
 	if (!o->no_xfrmi)
 		fprintf(f, "\tipsec-interface=%u\n", t->ifnum);
