@@ -252,14 +252,16 @@ client_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t r;
 	char *nl;
 
-	if (what & EV_TIMEOUT) {
-		log_warnx("control: client sent no complete request in time");
-		client_free(cl);
+	/* A timeout may fire together with pending data when the loop was
+	 * busy: read first, give up only when nothing came. */
+	r = read(fd, cl->buf + cl->len, sizeof(cl->buf) - 1 - cl->len);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+		if (what & EV_TIMEOUT) {
+			log_warnx("control: client sent no complete request in time");
+			client_free(cl);
+		}
 		return;
 	}
-	r = read(fd, cl->buf + cl->len, sizeof(cl->buf) - 1 - cl->len);
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
 	if (r <= 0) {
 		client_free(cl);
 		return;
@@ -309,7 +311,7 @@ static void
 accept_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ctlsrv *s = arg;
-	struct timeval tv = {2, 0};
+	struct timeval tv = {10, 0};
 	struct ucred uc;
 	struct client *cl;
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);

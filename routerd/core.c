@@ -11,6 +11,7 @@
 
 #define POLL_INTERVAL_MS 1000
 #define INITIATE_RETRY_MS 10000
+#define IKE_POLL_EVERY 3                /* ticks between whack reconciliations */
 
 uint64_t
 core_now_ms(void)
@@ -281,7 +282,11 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	struct core *c = arg;
 	uint64_t now = core_now_ms();
 
-	c->ike->poll(c->ike_st, c->cfg);
+	/* bgpd over its vty is cheap: every tick. whack is a fork/exec and
+	 * the updown hook and XFRM events already report changes at once, so
+	 * reconciling with pluto runs less often. */
+	if (c->polls++ % IKE_POLL_EVERY == 0)
+		c->ike->poll(c->ike_st, c->cfg);
 	c->bgp->poll(c->bgp_st, c->cfg);
 	for (size_t i = 0; i < c->cfg->nconns; i++) {
 		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {

@@ -43,6 +43,7 @@ struct core {
 	struct event *holddown_ev;              /* pol_state.next_eval_ms */
 	struct event *poll_ev;                  /* periodic reconciliation */
 	uint64_t started_ms;
+	unsigned long polls;                    /* poll ticks so far */
 };
 
 uint64_t core_now_ms(void);
