@@ -93,7 +93,11 @@ vty_alive(struct frr_vty *v)
 	return true;
 }
 
-/* (Re)connect every needed daemon; true when all answer. Reports the way back. */
+/*
+ * (Re)connect every needed daemon; true when all answer. A connection the
+ * daemon closed means it restarted (its configuration is gone): reported
+ * down even when the new daemon already answers, then up again.
+ */
 static bool
 check_daemons(struct frr_state *st)
 {
@@ -101,8 +105,13 @@ check_daemons(struct frr_state *st)
 	int err;
 
 	for (int d = 0; d < D_COUNT; d++) {
-		if (!st->needed[d] || vty_alive(&st->vty[d]))
+		if (!st->needed[d])
 			continue;
+		if (st->vty[d].fd >= 0) {
+			if (vty_alive(&st->vty[d]))
+				continue;
+			lost(st, d, -EPIPE);
+		}
 		if ((err = frr_vty_open(&st->vty[d])) < 0) {
 			lost(st, d, err);
 			all = false;

@@ -238,6 +238,30 @@ frr_vty_cmd(struct frr_vty *v, const char *cmd, uint8_t *status, char **text)
 	return 0;
 }
 
+/*
+ * Commands whose failure is no failure: a "no ..." that found nothing to
+ * remove, and FRR 8.4's graceful-restart mode commands, which fail with 13
+ * when the mode is already the one asked for (a re-apply).
+ */
+static const char *const tolerated[] = { "no ", "bgp graceful-restart-disable" };
+
+static bool
+is_tolerated(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(tolerated) / sizeof(tolerated[0]); i++)
+		if (strncmp(cmd, tolerated[i], strlen(tolerated[i])) == 0)
+			return true;
+	return false;
+}
+
+static void
+set_rcv_timeout(int fd, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 int
 frr_vty_batch(struct frr_vty *v, char *const *cmds, size_t n, struct frr_batch_result *res)
 {
@@ -249,6 +273,7 @@ frr_vty_batch(struct frr_vty *v, char *const *cmds, size_t n, struct frr_batch_r
 	if ((err = frr_vty_open(v)) < 0)
 		return err;
 	frr_reply_init(&r, true);
+	set_rcv_timeout(v->fd, FRR_VTY_BATCH_TIMEOUT_MS);
 	while (res->sent < n) {
 		while (sent < n && sent - res->sent < FRR_VTY_WINDOW) {
 			if ((err = vty_send(v, cmds[sent])) < 0)
@@ -258,7 +283,7 @@ frr_vty_batch(struct frr_vty *v, char *const *cmds, size_t n, struct frr_batch_r
 		frr_reply_reset(&r);
 		if ((err = vty_recv_reply(v, &r)) < 0)
 			goto fail;
-		if (r.status != 0 && strncmp(cmds[res->sent], "no ", 3) == 0) {
+		if (r.status != 0 && is_tolerated(cmds[res->sent])) {
 			res->ignored++;
 		} else if (r.status != 0) {
 			if (res->failed++ == 0) {
@@ -270,6 +295,7 @@ frr_vty_batch(struct frr_vty *v, char *const *cmds, size_t n, struct frr_batch_r
 		}
 		res->sent++;
 	}
+	set_rcv_timeout(v->fd, FRR_VTY_TIMEOUT_MS);
 	frr_reply_free(&r);
 	return 0;
 fail:

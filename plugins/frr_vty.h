@@ -5,7 +5,8 @@
  * the output text, then three NUL bytes, then one status byte (0 success,
  * 1 warning, 2 no match, 13 config failed, ...).
  *
- * The client is blocking with a send/receive timeout (FRR_VTY_TIMEOUT_MS);
+ * The client is blocking with a send/receive timeout (FRR_VTY_TIMEOUT_MS,
+ * FRR_VTY_BATCH_TIMEOUT_MS per reply inside a batch);
  * batches are pipelined (up to FRR_VTY_WINDOW commands in flight).
  * Errors: 0 or -errno.
  */
@@ -18,6 +19,7 @@
 #include <sys/types.h>
 
 #define FRR_VTY_TIMEOUT_MS 2000
+#define FRR_VTY_BATCH_TIMEOUT_MS 30000  /* one reply in a batch (large prefix-lists are slow) */
 #define FRR_VTY_WINDOW 64
 
 /* Incremental reply parser: a pure function over bytes. */
@@ -74,7 +76,8 @@ struct frr_batch_result {
  * Run cmds[0..n) pipelined in this session, in order. Stops only on a
  * transport error (returns -errno, the connection closed); command
  * failures are counted in *res (and logged through log_debug); a failing
- * "no ..." command only counts as ignored (it removed nothing).
+ * "no ..." command (it removed nothing) and a re-applied graceful-restart
+ * mode only count as ignored.
  */
 int frr_vty_batch(struct frr_vty *v, char *const *cmds, size_t n, struct frr_batch_result *res);
 
