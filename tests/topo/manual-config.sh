@@ -66,22 +66,24 @@ manual_inside_addr() {
 # manual_bgp_config DIR ASN ROUTER_ID LAN_PREFIX NEIGHBOR...: write
 # DIR/bgpd.conf and DIR/bfdd.conf: one eBGP session with BFD per NEIGHBOR,
 # explicit route-maps (ebgp-requires-policy stays on), LAN_PREFIX announced,
-# AS path prepended twice on neighbors with PREPEND=1.
+# AS path prepended twice on neighbors with PREPEND=1. BFD runs at
+# $BFD_INTERVAL_MS (100) x $BFD_MULT (3).
 manual_bgp_config() {
 	local dir=$1 asn=$2 rid=$3 lan=$4 n ip ras pre i=0
 	shift 4
 	cat > "$dir/bfdd.conf" <<-EOF
 	bfd
 	 profile fast
-	  transmit-interval 100
-	  receive-interval 100
-	  detect-multiplier 3
+	  transmit-interval ${BFD_INTERVAL_MS:-100}
+	  receive-interval ${BFD_INTERVAL_MS:-100}
+	  detect-multiplier ${BFD_MULT:-3}
 	 exit
 	exit
 	EOF
 	{
 		echo "router bgp $asn"
 		echo " bgp router-id $rid"
+		echo " bgp log-neighbor-changes"
 		echo " timers bgp 3 9"
 		for n in "$@"; do
 			IFS=: read -r ip ras pre <<< "$n"
