@@ -311,6 +311,10 @@ swan_render_conn(FILE *f, const struct rd_config *cfg, const struct rd_connectio
 	 */
 	fprintf(f, "\tleft=%s\n\tleftid=%s\n\tleftsubnet=0.0.0.0/0\n", l, l);
 	fprintf(f, "\tleftnexthop=%%defaultroute\n");
+	/* Every XFRMi conn has 0/0 selectors; its kernel policies differ only
+	 * by if_id. Without overlapip pluto refuses the second one's policy
+	 * ("cannot install eroute -- it is in use"). */
+	fprintf(f, "\toverlapip=yes\n");
 	fprintf(f, "\tright=%s\n\trightid=%s\n\trightsubnet=0.0.0.0/0\n", r, r);
 	if (!o->no_xfrmi)
 		fprintf(f, "\tipsec-interface=%u\n", t->ifnum);
