@@ -356,6 +356,16 @@ core_start(struct core *c, struct event_base *base, struct rd_config *cfg)
 	return 0;
 }
 
+/* Configuration errors at reload go to the log (stderr is /dev/null when daemonised). */
+static void
+conf_err_log(void *arg, const struct rd_loc *loc, bool warning, const char *msg)
+{
+	if (warning)
+		log_warnx("%s:%d:%d: warning: %s", loc->file ? loc->file : "-", loc->line, loc->col, msg);
+	else
+		log_warnx("%s:%d:%d: %s", loc->file ? loc->file : "-", loc->line, loc->col, msg);
+}
+
 int
 core_reload(struct core *c)
 {
@@ -364,7 +374,7 @@ core_reload(struct core *c)
 	int rc;
 
 	log_info("reload: reading %s", c->conf_path);
-	if (conf_load(c->conf_path, conf_err_stderr, NULL, &cfg) != 0) {
+	if (conf_load(c->conf_path, conf_err_log, NULL, &cfg) != 0) {
 		log_warnx("reload: %s has errors; running configuration unchanged", c->conf_path);
 		return -1;
 	}
