@@ -30,7 +30,7 @@ wait_until 30 "probe replies" has_replies
 
 # 1. A broken file: a syntax error and a range error, both reported.
 cp "$conf" "$conf.good"
-sed -i 's/replay-window 1024/replay-window 4096/; 0,/hold-down 10/s//hold-down ten/' "$conf"
+sed -i 's/interface 10$/interface 1/; 0,/hold-down 10/s//hold-down ten/' "$conf"
 if rctl hq reload > "$RD_LOGDIR/reload-bad.txt" 2>&1; then
 	fail "routerctl reload accepted a broken file"
 fi
