@@ -39,4 +39,35 @@ tun1_has_bytes() { [ "$(rd_tunnel_json hq hq-branch/tun1 | jq .bytes_out)" -gt 0
 wait_until 10 "routerctl reports bytes sent on tun1" tun1_has_bytes || fail "no bytes counted on tun1"
 acc=$(rd_tunnel_json hq hq-branch/tun1 | jq .accepted_routes)
 [ "$acc" -ge 1 ] || fail "routerctl: tun1 accepted_routes $acc"
+# Privileges: routerd runs as its own user with CAP_NET_ADMIN only (bit 12);
+# its helper for libreswan's tools is uid 0 with no capability at all.
+pid=$(cat "$RD_RUNDIR/hq/routerd.pid")
+status=/proc/$pid/status
+uid=$(awk '/^Uid:/ {print $2}' "$status")
+capeff=$(awk '/^CapEff:/ {print $2}' "$status")
+capprm=$(awk '/^CapPrm:/ {print $2}' "$status")
+capbnd=$(awk '/^CapBnd:/ {print $2}' "$status")
+log "routerd pid $pid: uid $uid CapEff $capeff CapPrm $capprm CapBnd $capbnd"
+[ "$uid" = "$(id -u "$RD_USER")" ] || fail "routerd runs as uid $uid, not $RD_USER"
+[ "$capeff" = 0000000000001000 ] || fail "routerd CapEff $capeff, expected cap_net_admin only"
+[ "$capprm" = 0000000000001000 ] || fail "routerd CapPrm $capprm, expected cap_net_admin only"
+helper=$(pgrep -P "$pid" -x routerd-priv || true)
+[ -n "$helper" ] || fail "no privsep helper child"
+[ "$(awk '/^CapEff:/ {print $2}' "/proc/$helper/status")" = 0000000000000000 ] ||
+	fail "privsep helper has capabilities"
+[ "$(stat -c %a "$RD_RUNDIR/hq/routerd/routerd.sock")" = 660 ] || fail "control socket not 0660"
+
+# Bad input on the hook socket is logged and dropped; routerd keeps serving.
+hook=$RD_RUNDIR/hq/routerd/hook.sock
+python3 - "$hook" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for m in [b"", b"garbage\x00\xff", b"VERSION=1\nVERB=up-client\n",
+          b"VERSION=1\nVERB=nope\nEND=OK\n", b"A" * 4000]:
+    s.sendto(m, sys.argv[1])
+PY
+dropped() { [ "$(grep -c 'hook message .*dropped' "$RD_LOGDIR/hq-routerd.log")" -ge 5 ]; }
+wait_until 10 "routerd logged 5 dropped hook messages" dropped
+rd_tunnel_is hq hq-branch/tun1 UP || fail "tun1 not UP after bad hook input"
+kill -0 "$pid" || fail "routerd died on bad hook input"
 log "PASS"
