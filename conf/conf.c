@@ -175,17 +175,6 @@ conf_free(struct rd_config *cfg)
 }
 
 static bool
-prefixes_equal(const struct rd_prefix *a, size_t na, const struct rd_prefix *b, size_t nb)
-{
-	if (na != nb)
-		return false;
-	for (size_t i = 0; i < na; i++)
-		if (a[i].addr != b[i].addr || a[i].len != b[i].len)
-			return false;
-	return true;
-}
-
-static bool
 health_equal(const struct rd_health *a, const struct rd_health *b)
 {
 	return a->bfd == b->bfd && a->bfd_rx_ms == b->bfd_rx_ms &&
@@ -199,7 +188,7 @@ conf_tunnel_equal(const struct rd_tunnel *a, const struct rd_tunnel *b)
 {
 	return strcmp(a->name, b->name) == 0 && a->ifnum == b->ifnum &&
 		a->local_outside == b->local_outside && a->remote_outside == b->remote_outside &&
-		prefixes_equal(&a->inside, 1, &b->inside, 1) && a->inside_swap == b->inside_swap &&
+		rd_prefixes_equal(&a->inside, 1, &b->inside, 1) && a->inside_swap == b->inside_swap &&
 		strcmp(a->psk, b->psk) == 0 && strcmp(a->psk_file, b->psk_file) == 0 &&
 		a->ike_versions == b->ike_versions && a->p1_enc == b->p1_enc &&
 		a->p2_enc == b->p2_enc && a->p1_integ == b->p1_integ &&
@@ -218,7 +207,7 @@ peer_equal(const struct rd_peer *a, const struct rd_peer *b)
 	return strcmp(a->name, b->name) == 0 && a->address == b->address &&
 		a->asn == b->asn && a->asn_asdot == b->asn_asdot &&
 		a->behind_nat == b->behind_nat &&
-		prefixes_equal(a->prefixes, a->nprefixes, b->prefixes, b->nprefixes);
+		rd_prefixes_equal(a->prefixes, a->nprefixes, b->prefixes, b->nprefixes);
 }
 
 static bool
@@ -231,7 +220,7 @@ conn_equal(const struct rd_connection *a, const struct rd_connection *b)
 	    a->med_backup != b->med_backup || a->hold_down != b->hold_down ||
 	    a->max_prefix != b->max_prefix || strcmp(a->group, b->group) != 0 ||
 	    a->priority != b->priority ||
-	    !prefixes_equal(a->static_routes, a->nstatic_routes, b->static_routes,
+	    !rd_prefixes_equal(a->static_routes, a->nstatic_routes, b->static_routes,
 			    b->nstatic_routes))
 		return false;
 	for (size_t i = 0; i < a->ntunnels; i++)
@@ -248,7 +237,7 @@ conf_equal(const struct rd_config *a, const struct rd_config *b)
 	if (ga->asn != gb->asn || ga->asn_asdot != gb->asn_asdot ||
 	    ga->router_id != gb->router_id || ga->local_outside != gb->local_outside ||
 	    ga->hub != gb->hub ||
-	    !prefixes_equal(ga->prefixes, ga->nprefixes, gb->prefixes, gb->nprefixes) ||
+	    !rd_prefixes_equal(ga->prefixes, ga->nprefixes, gb->prefixes, gb->nprefixes) ||
 	    a->npeers != b->npeers || a->nconns != b->nconns)
 		return false;
 	for (size_t i = 0; i < a->npeers; i++)

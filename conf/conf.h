@@ -230,6 +230,9 @@ int conf_load_buffer(const char *name, const char *buf, size_t len,
 
 void conf_free(struct rd_config *cfg);
 
+/* Fill a tunnel's options with the AWS defaults (names, addresses, keys untouched). */
+void conf_tunnel_defaults(struct rd_tunnel *t);
+
 /* Print the normalised configuration, every default explicit; it parses back. */
 void conf_print(FILE *f, const struct rd_config *cfg);
 
@@ -248,6 +251,8 @@ struct rd_tunnel *conf_tunnel_by_ifnum(const struct rd_config *cfg, uint32_t ifn
 const char *rd_ip_str(uint32_t addr, char buf[16]);
 const char *rd_prefix_str(const struct rd_prefix *p, char buf[20]);
 bool rd_prefix_overlap(const struct rd_prefix *a, const struct rd_prefix *b);
+/* Same prefixes in the same order (locations ignored). */
+bool rd_prefixes_equal(const struct rd_prefix *a, size_t na, const struct rd_prefix *b, size_t nb);
 /* Inside addresses of a tunnel: ours and the peer's (host order). */
 uint32_t rd_tunnel_local_inside(const struct rd_tunnel *t);
 uint32_t rd_tunnel_peer_inside(const struct rd_tunnel *t);

@@ -127,7 +127,6 @@ const char *conf_word_name(const struct rd_word *tab, unsigned value);
 const char *conf_word_list(const struct rd_word *tab, char *buf, size_t len);
 
 /* AWS defaults into a tunnel (fields left unset by the file). */
-void conf_tunnel_defaults(struct rd_tunnel *t);
 /* Merge the defaults blocks, fill defaults, assign interface numbers. */
 void conf_finish(struct rd_parse *p);
 /* Every semantic rule; 0 or -1. */

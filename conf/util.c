@@ -27,6 +27,17 @@ mask(uint8_t len)
 }
 
 bool
+rd_prefixes_equal(const struct rd_prefix *a, size_t na, const struct rd_prefix *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].addr != b[i].addr || a[i].len != b[i].len)
+			return false;
+	return true;
+}
+
+bool
 rd_prefix_overlap(const struct rd_prefix *a, const struct rd_prefix *b)
 {
 	uint8_t len = a->len < b->len ? a->len : b->len;

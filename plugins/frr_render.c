@@ -101,17 +101,6 @@ peer_ip(const struct rd_tunnel *t, char buf[16])
 }
 
 static bool
-prefixes_equal(const struct rd_prefix *a, size_t na, const struct rd_prefix *b, size_t nb)
-{
-	if (na != nb)
-		return false;
-	for (size_t i = 0; i < na; i++)
-		if (a[i].addr != b[i].addr || a[i].len != b[i].len)
-			return false;
-	return true;
-}
-
-static bool
 health_equal(const struct rd_health *a, const struct rd_health *b)
 {
 	if (a->bfd != b->bfd)
@@ -136,7 +125,7 @@ frr_tunnel_bgp_equal(const struct rd_connection *ca, const struct rd_tunnel *a,
 	return same_identity(ca, a, cb, b) && ca->peer->asn == cb->peer->asn &&
 	       a->bgp_keepalive == b->bgp_keepalive && a->bgp_hold == b->bgp_hold &&
 	       ca->max_prefix == cb->max_prefix && health_equal(&a->health, &b->health) &&
-	       prefixes_equal(ca->peer->prefixes, ca->peer->nprefixes,
+	       rd_prefixes_equal(ca->peer->prefixes, ca->peer->nprefixes,
 			      cb->peer->prefixes, cb->peer->nprefixes);
 }
 

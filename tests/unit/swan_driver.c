@@ -163,19 +163,7 @@ main(int argc, char **argv)
 	snprintf(t->name, RD_NAME_MAX, "tun1");
 	t->local_outside = ip(left);
 	snprintf(t->psk, sizeof(t->psk), "%s", psk);
-	t->ike_versions = RD_IKEV1 | RD_IKEV2;
-	t->p1_enc = t->p2_enc = RD_ENC_ALL;
-	t->p1_integ = t->p2_integ = RD_INTEG_ALL;
-	t->p1_dh = RD_P1_DH_DEFAULT;
-	t->p2_dh = RD_P2_DH_DEFAULT;
-	t->p1_lifetime = RD_DEFAULT_P1_LIFETIME;
-	t->p2_lifetime = RD_DEFAULT_P2_LIFETIME;
-	t->rekey_margin = RD_DEFAULT_REKEY_MARGIN;
-	t->rekey_fuzz = RD_DEFAULT_REKEY_FUZZ;
-	t->replay_window = RD_DEFAULT_REPLAY_WINDOW;
-	t->dpd_timeout = RD_DEFAULT_DPD_TIMEOUT;
-	t->dpd_action = RD_DPD_CLEAR;
-	t->startup = RD_STARTUP_ADD;
+	conf_tunnel_defaults(t);         /* the AWS table */
 	D.cfg.peers = &D.peer;
 	D.cfg.npeers = 1;
 	D.cfg.conns = &D.conn;

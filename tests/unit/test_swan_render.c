@@ -36,19 +36,7 @@ tunnel_defaults(struct rd_tunnel *t, const char *name, uint32_t ifnum)
 	t->inside.addr = IP(169, 254, 10, 0);
 	t->inside.len = 30;
 	snprintf(t->psk, sizeof(t->psk), "psk_%s.%u", name, ifnum);
-	t->ike_versions = RD_IKEV1 | RD_IKEV2;
-	t->p1_enc = t->p2_enc = RD_ENC_ALL;
-	t->p1_integ = t->p2_integ = RD_INTEG_ALL;
-	t->p1_dh = RD_P1_DH_DEFAULT;
-	t->p2_dh = RD_P2_DH_DEFAULT;
-	t->p1_lifetime = RD_DEFAULT_P1_LIFETIME;
-	t->p2_lifetime = RD_DEFAULT_P2_LIFETIME;
-	t->rekey_margin = RD_DEFAULT_REKEY_MARGIN;
-	t->rekey_fuzz = RD_DEFAULT_REKEY_FUZZ;
-	t->replay_window = RD_DEFAULT_REPLAY_WINDOW;
-	t->dpd_timeout = RD_DEFAULT_DPD_TIMEOUT;
-	t->dpd_action = RD_DPD_CLEAR;
-	t->startup = RD_STARTUP_ADD;
+	conf_tunnel_defaults(t);         /* the AWS table */
 }
 
 /* vpn1: AWS defaults, two tunnels. vpn2: IKEv1 only, narrowed, peer behind NAT. */
