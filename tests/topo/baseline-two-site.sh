@@ -10,6 +10,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/manual-config.sh"
 
 PROBE_MS=${PROBE_MS:-10}
+FLAPS=0
 
 # configure_by_hand: what routerd will do later (pluto + FRR configs, the
 # tunnels' inside addresses). Sets HUB_IPSEC, HUB_FRR, A_IPSEC, A_FRR dirs.
@@ -73,6 +74,9 @@ cut_and_measure() {
 	probe_start hub-lan "$A_HOST" "$PROBE_MS"
 	n=$(( $(probe_replies) + 200 ))
 	wait_until 60 "200 probe replies before the cut" probe_has_at_least "$n"
+	FLAPS=$(( $(bgp_drops hub "$HUB_FRR") + $(bgp_drops a "$A_FRR") ))
+	[ "$FLAPS" = 0 ] || log "WARNING: $FLAPS BGP session drops before the cut:" \
+		"host overloaded (BFD flaps), timings are not representative"
 	probe_mark
 	topo_cut_tunnel hub "$HUB_OUT1" "$A_OUT1"
 	T_CUT=$(now_ms)
@@ -109,7 +113,8 @@ main() {
 	cut_and_measure
 	restore_and_check
 	log "RESULT convergence_ms=$(( t_conv - T_DAEMONS )) blackout_ms=$PROBE_BLACKOUT_MS" \
-		"sent=$PROBE_SENT lost=$PROBE_LOST total_ms=$(( $(now_ms) - t0 ))"
+		"sent=$PROBE_SENT lost=$PROBE_LOST flaps_before_cut=$FLAPS" \
+		"total_ms=$(( $(now_ms) - t0 ))"
 }
 
 main "$@"

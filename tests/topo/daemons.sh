@@ -109,6 +109,13 @@ bgp_pfx_rcd() {
 		jq -r --arg p "$3" '.ipv4Unicast.peers[$p].pfxRcd // 0'
 }
 
+# bgp_drops NS DIR: sessions dropped so far, summed over all neighbors (a
+# flap counter: on an overloaded TCG host BFD flaps and timings are void).
+bgp_drops() {
+	vtysh_ns "$1" "$2" "show bgp neighbors json" |
+		jq '[.[] | .connectionsDropped // 0] | add // 0'
+}
+
 # bgp_established NS DIR PEER: true if the session with PEER is Established.
 bgp_established() { [ "$(bgp_state "$@")" = Established ]; }
 
