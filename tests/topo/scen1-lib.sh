@@ -43,3 +43,45 @@ echo_requests() {
 
 # rd_tunnel_field GW CONN/TUN FIELD: one field of the tunnel's JSON.
 rd_tunnel_field() { rd_tunnel_json "$1" "$2" | jq -r ".$3"; }
+
+# watch_all T0_MS TIMEOUT_SEC COND...: poll the COND functions (no arguments)
+# together until all of them held once, or TIMEOUT_SEC after T0_MS. For
+# each COND, WATCH_<COND> is set to the ms after T0_MS at which it was first
+# seen true (each round polls every pending COND, so slow commands do not
+# delay the others' measurement by more than one round). Returns 1 on
+# timeout, after logging the conditions that never held.
+watch_all() {
+	local t0=$1 tmo=$2 deadline=$(( $1 + $2 * 1000 )) c v pending
+	shift 2
+	for c in "$@"; do
+		printf -v "WATCH_$c" '%s' ''
+	done
+	while :; do
+		pending=0
+		for c in "$@"; do
+			v="WATCH_$c"
+			[ -n "${!v}" ] && continue
+			if "$c" >/dev/null 2>&1; then
+				printf -v "WATCH_$c" '%s' "$(ms_since "$t0")"
+			else
+				pending=1
+			fi
+		done
+		[ "$pending" = 0 ] && return 0
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			for c in "$@"; do
+				v="WATCH_$c"
+				[ -n "${!v}" ] || log "TIMEOUT after ${tmo}s: $c never held" >&2
+			done
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# sa_cleared GW CONN/TUN: routerd on GW reports the tunnel's IPsec SA gone.
+# A cut shorter than the DPD timeout (30 s) does not kill the SAs: pluto's
+# liveness retransmits back off (0.5 s .. 16 s), and one whose last try fell
+# inside the cut clears the SA after the path came back. Scenarios that
+# restore a path wait for this first, so "restore" starts from dead tunnels.
+sa_cleared() { [ "$(rd_tunnel_field "$1" "$2" child_up)" = false ]; }

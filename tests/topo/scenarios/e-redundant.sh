@@ -63,6 +63,15 @@ log "hq FIB now on $(fib_dev hq "$DST"); hq-branch-1: $(rctl hq --json show | jq
 log "RESULT conn1_down_ms=$t_down moved_fib_ms=$t_fib traffic_at_br2_ms=$t_flow"
 
 # --- they return: back to hq-branch-1 after the hold-down ---------------------
+# First let DPD declare both tunnels dead at both ends (see sa_cleared).
+for t in tun1 tun2; do
+	wait_until 90 "hq: hq-branch-1/$t IPsec SA cleared" sa_cleared hq "hq-branch-1/$t" ||
+		fail "hq-branch-1/$t: SA never cleared at hq"
+	wait_until 60 "br1: hq-branch-1/$t IPsec SA cleared" sa_cleared br1 "hq-branch-1/$t" ||
+		fail "hq-branch-1/$t: SA never cleared at br1"
+done
+log "RESULT dpd_cleared_ms=$(ms_since "$t_cut")"
+pings_reach br2-lan 20 || fail "traffic left br2's LAN while hq-branch-1's SAs were cleared"
 t_res=$(now_ms)
 topo_restore_tunnel hq "$HQ_OUT1" "$BR1_OUT"
 topo_restore_tunnel hq "$HQ_OUT2" "$BR1_OUT"

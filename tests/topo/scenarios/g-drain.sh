@@ -6,6 +6,13 @@
 # too; after the path is restored and tun1 undrained, traffic returns to
 # tun1, again with zero lost. Drain changes advertised attributes and
 # local-pref only: tun1's BGP session stays Established while drained.
+#
+# routerd runs at both ends, and each end sets LOCAL_PREF on the routes it
+# learns per tunnel (its preferred tunnel gets 200), which beats any MED or
+# AS-path prepend the other end's drain advertises: a drain on hq alone
+# moves hq's traffic only (measured: the branch stays on ipsec10). So the
+# maintenance procedure drains the tunnel at both ends, hq first, and
+# undrains it at both ends.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/lib.sh"
@@ -35,10 +42,14 @@ rctl hq drain hq-branch/tun1
 wait_until 30 "hq routes the branch LAN via ipsec11" fib_dev_is hq "$BRANCH_HOST" ipsec11 ||
 	fail "drain did not move hq's traffic"
 t_hq=$(ms_since "$t0")
+log "branch routes hq's LAN via $(fib_dev branch "$HQ_HOST") after the drain on hq alone"
+t0=$(now_ms)
+rctl branch drain hq-branch/tun1
 wait_until 30 "branch routes the hq LAN via ipsec11" fib_dev_is branch "$HQ_HOST" ipsec11 ||
 	fail "drain did not move branch's traffic"
 t_br=$(ms_since "$t0")
 [ "$(rd_tunnel_field hq hq-branch/tun1 drained)" = true ] || fail "routerctl: tun1 not drained"
+[ "$(rd_tunnel_field branch hq-branch/tun1 drained)" = true ] || fail "branch: tun1 not drained"
 bgp_is hq "$T1_BR_IN" Established || fail "drain took tun1's BGP session down"
 bgp_path_via hq 10.20.0.0/16 "$T1_BR_IN" || fail "drain withdrew the branch's route via tun1"
 log "RESULT drain_fib_hq_ms=$t_hq drain_fib_branch_ms=$t_br"
@@ -52,6 +63,10 @@ probe_replies_grow 100 || fail "no traffic before the cut"
 topo_cut_tunnel hq "$HQ_OUT1" "$BRANCH_OUT"
 wait_until 30 "hq: tun1 DOWN" rd_tunnel_is hq hq-branch/tun1 DOWN || fail "tun1 not DOWN after the cut"
 wait_until 30 "branch: tun1 DOWN" rd_tunnel_is branch hq-branch/tun1 DOWN || fail "branch: tun1 not DOWN"
+# Down for good: DPD clears its SAs at both ends (see sa_cleared).
+wait_until 90 "hq: tun1's IPsec SA cleared" sa_cleared hq hq-branch/tun1 || fail "tun1's SA never cleared at hq"
+wait_until 60 "branch: tun1's IPsec SA cleared" sa_cleared branch hq-branch/tun1 ||
+	fail "tun1's SA never cleared at the branch"
 fib_dev_is hq "$BRANCH_HOST" ipsec11 || fail "hq left tun2"
 fib_dev_is branch "$HQ_HOST" ipsec11 || fail "branch left tun2"
 phase_end down
@@ -67,7 +82,9 @@ wait_until 120 "hq: tun1 UP" rd_tunnel_is hq hq-branch/tun1 UP || fail "tun1 did
 wait_until 60 "branch: tun1 UP" rd_tunnel_is branch hq-branch/tun1 UP || fail "branch: tun1 did not come back"
 wait_until 30 "hq: BGP over tun1" bgp_is hq "$T1_BR_IN" Established || fail "tun1's BGP did not return"
 fib_dev_is hq "$BRANCH_HOST" ipsec11 || fail "drained tun1 carries hq's traffic before the undrain"
+fib_dev_is branch "$HQ_HOST" ipsec11 || fail "drained tun1 carries branch's traffic before the undrain"
 rctl hq undrain hq-branch/tun1
+rctl branch undrain hq-branch/tun1
 wait_until 60 "hq routes the branch LAN via ipsec10" fib_dev_is hq "$BRANCH_HOST" ipsec10 ||
 	fail "undrain did not return hq's traffic to tun1"
 wait_until 30 "branch routes the hq LAN via ipsec10" fib_dev_is branch "$HQ_HOST" ipsec10 ||
