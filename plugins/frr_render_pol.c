@@ -61,6 +61,28 @@ render_route(struct frr_cmds *staticd, const struct pol_route *r, bool add)
 		     r->distance);
 }
 
+/*
+ * True when change i is a ROUTE_DEL whose prefix, nexthop and interface a
+ * ROUTE_ADD of the batch installs again at another distance. staticd keys a
+ * static nexthop by prefix, gateway and interface only: the add replaces the
+ * old distance, and a "no ip route" naming either distance would remove the
+ * new route (a distance change, e.g. the end of a hold-down, lost the route).
+ */
+static bool
+replaced_in_batch(const struct pol_change *ch, size_t n, size_t i)
+{
+	const struct pol_route *d = &ch[i].route;
+
+	if (ch[i].kind != POL_ROUTE_DEL)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (ch[k].kind == POL_ROUTE_ADD && ch[k].route.prefix.addr == d->prefix.addr &&
+		    ch[k].route.prefix.len == d->prefix.len && ch[k].route.nexthop == d->nexthop &&
+		    ch[k].route.ifnum == d->ifnum)
+			return true;
+	return false;
+}
+
 /* One BGP change; returns false when the tunnel is not a dynamic one of cfg. */
 static bool
 render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_cmds *pre,
@@ -117,10 +139,12 @@ frr_render_changes(const struct rd_config *cfg, const struct pol_change *ch, siz
 		return -ENOMEM;
 
 	for (size_t i = 0; i < n; i++) {
-		if (ch[i].kind == POL_ROUTE_ADD || ch[i].kind == POL_ROUTE_DEL)
-			render_route(&p->staticd, &ch[i].route, ch[i].kind == POL_ROUTE_ADD);
-		else
+		if (ch[i].kind == POL_ROUTE_ADD || ch[i].kind == POL_ROUTE_DEL) {
+			if (!replaced_in_batch(ch, n, i))
+				render_route(&p->staticd, &ch[i].route, ch[i].kind == POL_ROUTE_ADD);
+		} else {
 			render_one(cfg, &ch[i], &pre, &router, &ss);
+		}
 	}
 	for (size_t i = 0; i < pre.n; i++)
 		frr_cmds_add(&p->bgpd, "%s", pre.v[i]);

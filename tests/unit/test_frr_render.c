@@ -143,7 +143,7 @@ test_changes(void **unused)
 		{ .kind = POL_NEIGHBOR_DISABLE, .ifnum = 99 },   /* unknown: skipped */
 	};
 
-	r2.distance = 10;
+	r2.distance = 10;       /* a distance change: the add replaces it, no "no ip route" */
 	ch[0].route = r2;
 	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
 	assert_int_equal(frr_render_changes(&t.cfg, ch, sizeof(ch) / sizeof(ch[0]), &p), 0);
