@@ -168,8 +168,10 @@ render_peer_filter(struct parts *w, const struct rd_connection *c, const struct 
 		frr_cmds_add(&w->pre, "match ip address prefix-list RD-%s-%s-PEER", c->name, t->name);
 	else if (replace)
 		frr_cmds_add(&w->pre, "no match ip address prefix-list");
-	if (!replace)
+	if (!replace) {
 		frr_cmds_add(&w->pre, "set local-preference 100");
+		frr_cmds_add(&w->pre, "set large-comm-list RD-OWN delete");
+	}
 	frr_cmds_add(&w->pre, "exit");
 }
 
@@ -201,8 +203,13 @@ render_tunnel(struct frr_plan *p, struct parts *w, const struct rd_connection *c
 	peer_ip(t, ip);
 	if (old == NULL) {
 		render_peer_filter(w, c, t, false);
+		frr_render_own_adv(&w->pre, c, t, false);
 		frr_cmds_add(&w->pre, "route-map RD-%s-%s-OUT permit 10", c->name, t->name);
 		frr_cmds_add(&w->pre, "match ip address prefix-list RD-%s-%s-ADV", c->name, t->name);
+		frr_cmds_add(&w->pre, "exit");
+		frr_cmds_add(&w->pre, "route-map RD-%s-%s-OUT permit 20", c->name, t->name);
+		frr_cmds_add(&w->pre, "match large-community RD-OWN");
+		frr_cmds_add(&w->pre, "set large-comm-list RD-OWN delete");
 		frr_cmds_add(&w->pre, "exit");
 	} else {
 		render_peer_filter(w, c, t, true);
@@ -276,6 +283,19 @@ has_prefix(const struct rd_prefix *v, size_t n, const struct rd_prefix *p)
 	return false;
 }
 
+void
+frr_render_own_adv(struct frr_cmds *c, const struct rd_connection *conn,
+		   const struct rd_tunnel *t, bool on)
+{
+	if (on) {
+		frr_cmds_add(c, "no route-map RD-%s-%s-OUT deny 5", conn->name, t->name);
+		return;
+	}
+	frr_cmds_add(c, "route-map RD-%s-%s-OUT deny 5", conn->name, t->name);
+	frr_cmds_add(c, "match large-community RD-OWN");
+	frr_cmds_add(c, "exit");
+}
+
 /* Instance-wide settings and the gateway's networks (prev NULL: all new). */
 static void
 render_globals(struct parts *w, const struct rd_config *prev, const struct rd_config *cfg)
@@ -284,6 +304,12 @@ render_globals(struct parts *w, const struct rd_config *prev, const struct rd_co
 	char b[20];
 
 	if (prev == NULL) {
+		/* The tag on our own networks (see frr_render.h). */
+		frr_cmds_add(&w->pre, "bgp large-community-list standard RD-OWN permit %u:0:1",
+			     cfg->gw.asn);
+		frr_cmds_add(&w->pre, "route-map RD-ORIGINATE permit 10");
+		frr_cmds_add(&w->pre, "set large-community %u:0:1", cfg->gw.asn);
+		frr_cmds_add(&w->pre, "exit");
 		frr_cmds_add(&w->router, "no bgp default ipv4-unicast");
 		frr_cmds_add(&w->router, "bgp ebgp-requires-policy");
 		frr_cmds_add(&w->router, "no bgp network import-check");
@@ -301,7 +327,8 @@ render_globals(struct parts *w, const struct rd_config *prev, const struct rd_co
 	for (size_t i = 0; i < cfg->gw.nprefixes; i++)
 		if (prev == NULL ||
 		    !has_prefix(prev->gw.prefixes, prev->gw.nprefixes, &cfg->gw.prefixes[i]))
-			frr_cmds_add(&w->af, "network %s", rd_prefix_str(&cfg->gw.prefixes[i], b));
+			frr_cmds_add(&w->af, "network %s route-map RD-ORIGINATE",
+				     rd_prefix_str(&cfg->gw.prefixes[i], b));
 }
 
 /* pre; router bgp { router; address-family { af } }; post -> p->bgpd */
@@ -350,6 +377,7 @@ frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
 	if (prev != NULL && prev->gw.asn != cfg->gw.asn) {
 		/* The local ASN cannot change in place: start the instance over. */
 		frr_cmds_add(&p->bgpd, "no router bgp %u", prev->gw.asn);
+		frr_cmds_add(&p->bgpd, "no bgp large-community-list standard RD-OWN");
 		base = NULL;
 	}
 	if (prev == NULL)
@@ -400,6 +428,8 @@ frr_render_remove(const struct rd_config *cfg, const struct pol_route *routes, s
 			render_tunnel_remove(p, &w, &cfg->conns[i], &cfg->conns[i].tunnels[j], false);
 	for (size_t i = 0; i < cfg->gw.nprefixes; i++)
 		frr_cmds_add(&w.af, "no network %s", rd_prefix_str(&cfg->gw.prefixes[i], b));
+	frr_cmds_add(&w.post, "no route-map RD-ORIGINATE");
+	frr_cmds_add(&w.post, "no bgp large-community-list standard RD-OWN");
 	assemble(p, &w, cfg->gw.asn);
 	for (size_t i = 0; i < nroutes; i++)
 		frr_cmds_add(&p->staticd, "no ip route %s %s ipsec%u %u",

@@ -9,8 +9,15 @@
  *
  * Names: neighbor on the tunnel's peer inside address; per tunnel
  * route-maps RD-<conn>-<tun>-IN / -OUT, prefix-lists RD-<conn>-<tun>-ADV
- * (what we advertise) and RD-<conn>-<tun>-PEER (what the peer declared),
- * bfdd profile rd-<conn>-<tun>.
+ * (other sites' prefixes a hub re-advertises) and RD-<conn>-<tun>-PEER
+ * (what the peer declared), bfdd profile rd-<conn>-<tun>.
+ *
+ * The gateway's own prefixes are 'network X route-map RD-ORIGINATE', which
+ * tags them with large community <asn>:0:1 (list RD-OWN); they need no
+ * per-prefix entries (FRR 8.4 adds prefix-list entries slowly: 10,000 take
+ * minutes). Route-map OUT: deny 5 (own routes; present while the session
+ * must not advertise them), permit 10 (prefix-list ADV), permit 20 (own
+ * routes, community stripped). IN strips the community from what peers send.
  *
  * Errors: 0 or -ENOMEM.
  */
@@ -66,6 +73,11 @@ int frr_render_changes(const struct rd_config *cfg, const struct pol_change *ch,
  * prefix-lists, profiles) and the given static routes. */
 int frr_render_remove(const struct rd_config *cfg, const struct pol_route *routes,
 		      size_t nroutes, struct frr_plan *out);
+
+/* Route-map OUT's deny 5: 'on' removes it (the session advertises the
+ * gateway's own prefixes), off (re)creates it. */
+void frr_render_own_adv(struct frr_cmds *c, const struct rd_connection *conn,
+			const struct rd_tunnel *t, bool on);
 
 /* True when a tunnel's BGP rendering differs between two configurations. */
 bool frr_tunnel_bgp_equal(const struct rd_connection *ca, const struct rd_tunnel *a,

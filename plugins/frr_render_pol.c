@@ -9,6 +9,7 @@
 struct soft {
 	uint32_t ifnum;
 	bool in, out, enabled, disabled;
+	int own;                /* gateway prefixes: 1 advertise, 0 withdraw, -1 no change */
 	const struct rd_connection *c;
 	const struct rd_tunnel *t;
 };
@@ -24,7 +25,7 @@ soft_get(struct soft_set *s, const struct rd_connection *c, const struct rd_tunn
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i].ifnum == t->ifnum)
 			return &s->v[i];
-	s->v[s->n] = (struct soft){ .ifnum = t->ifnum, .c = c, .t = t };
+	s->v[s->n] = (struct soft){ .ifnum = t->ifnum, .c = c, .t = t, .own = -1 };
 	return &s->v[s->n++];
 }
 
@@ -33,19 +34,22 @@ static void
 render_attrs(struct frr_cmds *pre, const struct rd_config *cfg, const struct rd_connection *c,
 	     const struct rd_tunnel *t, const struct pol_tunnel_out *to)
 {
+	static const unsigned out_seq[] = { 10, 20 };    /* prefix-list ADV, own prefixes */
 	char path[12 * 10 + 1] = "";
 	size_t off = 0;
 
-	frr_cmds_add(pre, "route-map RD-%s-%s-OUT permit 10", c->name, t->name);
-	frr_cmds_add(pre, "set metric %u", to->med);
 	for (uint32_t i = 0; i < to->prepend && i < 10; i++)
 		off += (size_t)snprintf(path + off, sizeof(path) - off, "%s%u", i ? " " : "",
 					cfg->gw.asn);
-	if (to->prepend > 0)
-		frr_cmds_add(pre, "set as-path prepend %s", path);
-	else
-		frr_cmds_add(pre, "no set as-path prepend");
-	frr_cmds_add(pre, "exit");
+	for (size_t k = 0; k < sizeof(out_seq) / sizeof(out_seq[0]); k++) {
+		frr_cmds_add(pre, "route-map RD-%s-%s-OUT permit %u", c->name, t->name, out_seq[k]);
+		frr_cmds_add(pre, "set metric %u", to->med);
+		if (to->prepend > 0)
+			frr_cmds_add(pre, "set as-path prepend %s", path);
+		else
+			frr_cmds_add(pre, "no set as-path prepend");
+		frr_cmds_add(pre, "exit");
+	}
 	frr_cmds_add(pre, "route-map RD-%s-%s-IN permit 10", c->name, t->name);
 	frr_cmds_add(pre, "set local-preference %u", to->local_pref ? to->local_pref : 100);
 	frr_cmds_add(pre, "exit");
@@ -83,6 +87,16 @@ replaced_in_batch(const struct pol_change *ch, size_t n, size_t i)
 	return false;
 }
 
+/* Is p one of the gateway's own prefixes (a 'network' tagged RD-OWN)? */
+static bool
+gw_prefix(const struct rd_config *cfg, const struct rd_prefix *p)
+{
+	for (size_t i = 0; i < cfg->gw.nprefixes; i++)
+		if (cfg->gw.prefixes[i].addr == p->addr && cfg->gw.prefixes[i].len == p->len)
+			return true;
+	return false;
+}
+
 /* One BGP change; returns false when the tunnel is not a dynamic one of cfg. */
 static bool
 render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_cmds *pre,
@@ -116,6 +130,14 @@ render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_
 		break;
 	case POL_ADV_ADD:
 	case POL_ADV_DEL:
+		/* The policy advertises all of the gateway's prefixes or none
+		 * (policy.h 'advertise'): one switch per session covers them.
+		 * A removed one leaves with its 'no network'. */
+		if (gw_prefix(cfg, &ch->prefix)) {
+			s->own = ch->kind == POL_ADV_ADD;
+			s->out = true;
+			break;
+		}
 		frr_cmds_add(pre, "%sip prefix-list RD-%s-%s-ADV permit %s",
 			     ch->kind == POL_ADV_DEL ? "no " : "", c->name, t->name,
 			     rd_prefix_str(&ch->prefix, pb));
@@ -146,6 +168,9 @@ frr_render_changes(const struct rd_config *cfg, const struct pol_change *ch, siz
 			render_one(cfg, &ch[i], &pre, &router, &ss);
 		}
 	}
+	for (size_t i = 0; i < ss.n; i++)
+		if (ss.v[i].own >= 0)
+			frr_render_own_adv(&pre, ss.v[i].c, ss.v[i].t, ss.v[i].own == 1);
 	for (size_t i = 0; i < pre.n; i++)
 		frr_cmds_add(&p->bgpd, "%s", pre.v[i]);
 	if (router.n > 0) {

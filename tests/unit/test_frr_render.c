@@ -151,6 +151,24 @@ test_changes(void **unused)
 	frr_plan_free(&p);
 }
 
+/* advertise=false: the gateway's prefixes leave through route-map OUT's
+ * deny 5 (no per-prefix entries), a hub's re-advertised one from ADV. */
+static void
+test_withdraw(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+	struct pol_change ch[] = {
+		{ .kind = POL_ADV_DEL, .ifnum = 2, .prefix = { .addr = tcfg_ip(10, 1, 0, 0), .len = 16 } },
+		{ .kind = POL_ADV_DEL, .ifnum = 2, .prefix = { .addr = tcfg_ip(10, 9, 0, 0), .len = 16 } },
+	};
+
+	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
+	assert_int_equal(frr_render_changes(&t.cfg, ch, 2, &p), 0);
+	golden("withdraw", &p);
+	frr_plan_free(&p);
+}
+
 static void
 test_disable(void **unused)
 {
@@ -188,6 +206,7 @@ main(void)
 		cmocka_unit_test(test_reload_remove_and_move),
 		cmocka_unit_test(test_asn_change),
 		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_withdraw),
 		cmocka_unit_test(test_disable),
 		cmocka_unit_test(test_remove),
 	};
