@@ -27,7 +27,8 @@ static const char *const daemon_names[D_COUNT] = { "bgpd", "staticd", "bfdd" };
 struct frr_nbr {
 	uint32_t ifnum, peer;
 	bool bfd;
-	bool seen;                      /* present in the last summary */
+	bool seen;                      /* in the last summary (or reported gone) */
+	bool present;                   /* really in bgpd's last summary */
 	bool bgp_known, bgp_up;
 	uint32_t accepted, advertised;
 	bool bfd_known, bfd_up;
@@ -309,6 +310,7 @@ poll_bgp(struct frr_state *st)
 	for (size_t i = 0; i < st->nnbrs; i++) {
 		struct frr_bgp_peer gone = { .addr = st->nbrs[i].peer };
 
+		st->nbrs[i].present = st->nbrs[i].seen;
 		if (!st->nbrs[i].seen) {
 			snprintf(gone.state, sizeof(gone.state), "not configured");
 			on_bgp_peer(st, &gone);
@@ -386,6 +388,33 @@ verify(struct frr_state *st)
 	}
 }
 
+static void track_enabled(struct frr_state *st, uint32_t ifnum, bool on);
+
+/*
+ * Before a base apply from scratch (routerd started, or bgpd's connection
+ * came back): a neighbor bgpd already has Established is a live session a
+ * previous routerd enabled. Count it as enabled, so the base configuration
+ * does not create it shut down (that would reset a healthy session and
+ * withdraw its routes); the policy's first apply confirms it.
+ */
+static void
+adopt_live(struct frr_state *st)
+{
+	char ip[16];
+
+	if (poll_bgp(st) < 0)
+		return;
+	for (size_t i = 0; i < st->nnbrs; i++) {
+		const struct frr_nbr *n = &st->nbrs[i];
+
+		if (!n->present || !n->bgp_up)
+			continue;
+		log_info("frr: neighbor %s (ipsec%u) already Established in bgpd: kept",
+			 rd_ip_str(n->peer, ip), n->ifnum);
+		track_enabled(st, n->ifnum, true);
+	}
+}
+
 static int
 frr_apply_config(void *state, const struct rd_config *prev, const struct rd_config *cfg)
 {
@@ -397,6 +426,8 @@ frr_apply_config(void *state, const struct rd_config *prev, const struct rd_conf
 		return err;
 	if (!check_daemons(st))
 		return -ECONNREFUSED;
+	if (prev == NULL)
+		adopt_live(st);
 	if ((err = frr_render_config(prev, cfg, st->enabled, st->nenabled, &plan)) == 0)
 		err = run_plan(st, &plan);
 	frr_plan_free(&plan);
