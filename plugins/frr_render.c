@@ -150,10 +150,11 @@ struct parts {
 	struct frr_cmds post;    /* removals of route-maps and prefix-lists */
 };
 
-/* The peer's declared prefixes as prefix-list PEER, and route-map IN's match. */
+/* The peer's declared prefixes as prefix-list PEER, and route-map IN's match.
+ * 'live': the route-map already carries the policy's LOCAL_PREF; keep it. */
 static void
 render_peer_filter(struct parts *w, const struct rd_connection *c, const struct rd_tunnel *t,
-		   bool replace)
+		   bool replace, bool live)
 {
 	char pb[20];
 
@@ -168,10 +169,10 @@ render_peer_filter(struct parts *w, const struct rd_connection *c, const struct 
 		frr_cmds_add(&w->pre, "match ip address prefix-list RD-%s-%s-PEER", c->name, t->name);
 	else if (replace)
 		frr_cmds_add(&w->pre, "no match ip address prefix-list");
-	if (!replace) {
+	if (!replace && !live)
 		frr_cmds_add(&w->pre, "set local-preference 100");
+	if (!replace)
 		frr_cmds_add(&w->pre, "set large-comm-list RD-OWN delete");
-	}
 	frr_cmds_add(&w->pre, "exit");
 }
 
@@ -193,6 +194,10 @@ render_bfd_profile(struct frr_cmds *bfdd, const struct rd_connection *c, const s
  * when it had the same names (its route-maps and prefix-lists, which hold
  * the policy's state, are kept), NULL when everything is new. 'create':
  * the neighbor itself is new; it starts shut down unless 'enabled'.
+ * Rendered from scratch while 'enabled' (routerd restarted, or bgpd's vty
+ * came back, and the session is live in bgpd), the route-maps keep the
+ * policy's LOCAL_PREF and adverts: resetting them would move or withdraw
+ * healthy routes until the policy's first apply set them again.
  */
 static void
 render_tunnel(struct frr_plan *p, struct parts *w, const struct rd_connection *c,
@@ -202,8 +207,9 @@ render_tunnel(struct frr_plan *p, struct parts *w, const struct rd_connection *c
 
 	peer_ip(t, ip);
 	if (old == NULL) {
-		render_peer_filter(w, c, t, false);
-		frr_render_own_adv(&w->pre, c, t, false);
+		render_peer_filter(w, c, t, false, enabled);
+		if (!enabled)
+			frr_render_own_adv(&w->pre, c, t, false);
 		frr_cmds_add(&w->pre, "route-map RD-%s-%s-OUT permit 10", c->name, t->name);
 		frr_cmds_add(&w->pre, "match ip address prefix-list RD-%s-%s-ADV", c->name, t->name);
 		frr_cmds_add(&w->pre, "exit");
@@ -212,7 +218,7 @@ render_tunnel(struct frr_plan *p, struct parts *w, const struct rd_connection *c
 		frr_cmds_add(&w->pre, "set large-comm-list RD-OWN delete");
 		frr_cmds_add(&w->pre, "exit");
 	} else {
-		render_peer_filter(w, c, t, true);
+		render_peer_filter(w, c, t, true, enabled);
 	}
 	frr_cmds_add(&w->router, "neighbor %s remote-as %u", ip, c->peer->asn);
 	if (create && !enabled)

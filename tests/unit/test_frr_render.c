@@ -105,6 +105,26 @@ test_reload_remove_and_move(void **unused)
 	frr_plan_free(&p);
 }
 
+/* routerd restarted while tun1's session (ipsec2) is live in bgpd: the base
+ * apply neither shuts it down nor resets its LOCAL_PREF or blocks its
+ * adverts; tun2 (not live) is created shut down as usual. */
+static void
+test_restart_live(void **unused)
+{
+	const uint32_t live[] = { 2 };
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+
+	tcfg_init(&t, 64512, 65000, 1, 2, false, false);
+	assert_int_equal(frr_render_config(NULL, &t.cfg, live, 1, &p), 0);
+	golden("restart_live", &p);
+	for (size_t i = 0; i < p.bgpd.n; i++) {
+		assert_null(strstr(p.bgpd.v[i], "RD-vpn1-tun1-OUT deny 5"));
+		assert_false(strstr(p.bgpd.v[i], "169.254.10.2 shutdown") != NULL);
+	}
+	frr_plan_free(&p);
+}
+
 static void
 test_asn_change(void **unused)
 {
@@ -204,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_unchanged),
 		cmocka_unit_test(test_reload_in_place),
 		cmocka_unit_test(test_reload_remove_and_move),
+		cmocka_unit_test(test_restart_live),
 		cmocka_unit_test(test_asn_change),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_withdraw),
