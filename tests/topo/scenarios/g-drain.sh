@@ -29,6 +29,22 @@ phase_end() {
 	LOST=$(probe_seq_lost)
 	log "RESULT ${1}_lost=$LOST ${1}_sent=$PROBE_SENT ${1}_longest_gap_ms=$PROBE_MAX_GAP_MS"
 	mv "$RD_PROBE.out" "$RD_LOGDIR/probe-$1.out"
+	[ "$LOST" = 0 ] || loss_diag "$RD_LOGDIR/probe-$1.out"
+}
+
+# loss_diag PROBEFILE: where the probes were lost: the reply gaps (UTC) and
+# what routerd logged at both ends meanwhile (a BFD flap of every session at
+# once is a stalled guest, not the drain).
+loss_diag() {
+	awk '/bytes from/ { t = substr($1, 2, length($1) - 2)
+		if (p && t - p > 0.1) printf "reply gap %.3f s after %s\n", t - p, p; p = t }' "$1" |
+		while read -r a b c d e f; do
+			log "$a $b $c $d $e $(date -u -d "@$f" +%T.%3N) UTC"
+		done
+	grep -H "health check\|BGP session\|SA down\|SA up\|drained\|apply" \
+		"$RD_LOGDIR"/{hq,branch}-routerd.log | sed "s|^$RD_LOGDIR/|  |" | tail -n 40
+	grep -H "initiate on-demand\|initiating Child SA\|established Child SA" \
+		"$RD_LOGDIR"/{hq,branch}-pluto.log | sed "s|^$RD_LOGDIR/|  |" | tail -n 20
 }
 
 ex_two_site "$EX/two-site.conf" "$EX/two-site-branch.conf"
