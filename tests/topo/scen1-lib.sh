@@ -1,4 +1,5 @@
 # tests/topo/scen1-lib.sh: helpers shared by scenarios b (failover),
+# shellcheck shell=bash disable=SC2154
 # e (redundant connections) and g (drain). Sourced after lib.sh, routerd.sh.
 
 # bgp_path_via GW PREFIX PEER_IP: GW's BGP table holds a path for PREFIX

@@ -1,4 +1,5 @@
 # tests/topo/scen1-redundant.sh: the topology of conf/examples/redundant.conf
+# shellcheck shell=bash disable=SC2154
 # (hq) with two customer gateways br1 and br2, each with its own LAN
 # 10.20.0.0/16 (same addressing, host 10.20.0.10 on both). Sourced after
 # lib.sh, routerd.sh and examples.sh.
