@@ -9,6 +9,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +123,35 @@ knl_addr_del(void *state, uint32_t ifnum, uint32_t addr, uint8_t plen)
 	return addr_change(state, ifnum, addr, plen, 0);
 }
 
+/* Set ipsec<ifnum> administratively up or down (already so: success). */
+static int
+knl_link_set(void *state, uint32_t ifnum, bool up)
+{
+	struct knl *k = state;
+	struct rtnl_link *link = NULL, *change;
+	int err = get_link(k, ifnum, &link);
+
+	if (err < 0)
+		return err;
+	if (((rtnl_link_get_flags(link) & IFF_UP) != 0) == up) {
+		rtnl_link_put(link);
+		return 0;
+	}
+	change = rtnl_link_alloc();
+	if (change == NULL) {
+		rtnl_link_put(link);
+		return -ENOMEM;
+	}
+	if (up)
+		rtnl_link_set_flags(change, IFF_UP);
+	else
+		rtnl_link_unset_flags(change, IFF_UP);
+	err = rtnl_link_change(k->sk, link, change, 0);
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	return err < 0 ? nl2errno(err) : 0;
+}
+
 /* Bytes received (after decryption) and sent (before encryption) on ipsec<ifnum>. */
 static int
 knl_counters(void *state, uint32_t ifnum, uint64_t *in, uint64_t *out)
@@ -185,5 +216,6 @@ const struct rd_kernel_ops rd_kernel_netlink = {
 	.addr_add = knl_addr_add,
 	.addr_del = knl_addr_del,
 	.counters = knl_counters,
+	.link_set = knl_link_set,
 	.fini = knl_fini,
 };

@@ -121,6 +121,12 @@ struct rd_kernel_ops {
 	/* Put the tunnel's inside /30 on ipsec<ifnum> (idempotent); remove it. */
 	int (*addr_add)(void *state, uint32_t ifnum, uint32_t addr, uint8_t plen);
 	int (*addr_del)(void *state, uint32_t ifnum, uint32_t addr, uint8_t plen);
+	/* ipsec<ifnum> administratively up or down (idempotent); -ENODEV if
+	 * absent. The core keeps it down while the tunnel has no IPsec SA, so
+	 * nothing is routed into it: no kernel ACQUIRE (pluto would answer one
+	 * on whichever 0/0 conn it finds first, i.e. another tunnel) and no
+	 * connected route or nexthop through a dead tunnel. */
+	int (*link_set)(void *state, uint32_t ifnum, bool up);
 	/* Bytes in/out of ipsec<ifnum> (link counters). -ENODEV if absent. */
 	int (*counters)(void *state, uint32_t ifnum, uint64_t *in, uint64_t *out);
 	void (*fini)(void *state);

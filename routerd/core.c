@@ -58,26 +58,41 @@ static struct tunnel (*tunnels_for(const struct rd_config *cfg, struct core *old
 	return tun;
 }
 
-/* Put the inside /30 on ipsecN for every tunnel whose interface exists. */
+/*
+ * Make every ipsecN match its tunnel: the inside /30 on it, and the link up
+ * only while the tunnel has an IPsec SA (see rd_kernel_ops.link_set).
+ * Interfaces pluto has not created yet are retried at the next poll.
+ */
 static void
-install_addresses(struct core *c)
+sync_interfaces(struct core *c)
 {
 	for (size_t i = 0; i < c->cfg->nconns; i++) {
 		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
 			struct tunnel *t = &c->tun[i][j];
 			const struct rd_tunnel *tc = &c->cfg->conns[i].tunnels[j];
-			int rc;
+			int want = t->obs.child_up ? 1 : 0, rc;
 
-			if (t->addr_installed)
+			if (!t->addr_installed) {
+				rc = c->kern->addr_add(c->kern_st, t->ifnum, rd_tunnel_local_inside(tc),
+						       tc->inside.len);
+				if (rc == 0) {
+					t->addr_installed = true;
+					log_info("tunnel %s: inside address on ipsec%u", t->name, t->ifnum);
+				} else if (rc != -ENODEV) {
+					log_warnx("tunnel %s: cannot add inside address to ipsec%u: %s",
+						  t->name, t->ifnum, strerror(-rc));
+				}
+			}
+			if (t->link_up == want)
 				continue;
-			rc = c->kern->addr_add(c->kern_st, t->ifnum, rd_tunnel_local_inside(tc),
-					       tc->inside.len);
+			rc = c->kern->link_set(c->kern_st, t->ifnum, want);
 			if (rc == 0) {
-				t->addr_installed = true;
-				log_info("tunnel %s: inside address on ipsec%u", t->name, t->ifnum);
+				t->link_up = want;
+				log_info("tunnel %s: ipsec%u %s", t->name, t->ifnum,
+					 want ? "up (IPsec SA present)" : "down (no IPsec SA)");
 			} else if (rc != -ENODEV) {
-				log_warnx("tunnel %s: cannot add inside address to ipsec%u: %s",
-					  t->name, t->ifnum, strerror(-rc));
+				log_warnx("tunnel %s: cannot set ipsec%u %s: %s", t->name, t->ifnum,
+					  want ? "up" : "down", strerror(-rc));
 			}
 		}
 	}
@@ -124,7 +139,7 @@ recompute(struct core *c)
 	size_t n = 0;
 	uint64_t now = core_now_ms();
 
-	install_addresses(c);
+	sync_interfaces(c);
 	obs = calloc(c->cfg->nconns ? c->cfg->nconns : 1, sizeof(*obs));
 	if (obs == NULL) {
 		log_warnx("recompute: out of memory");
@@ -304,7 +319,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	if (!c->applied_valid)
 		core_schedule(c);
 	else
-		install_addresses(c);
+		sync_interfaces(c);
 }
 
 int

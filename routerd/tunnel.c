@@ -31,6 +31,7 @@ tunnel_init(struct tunnel *t, const struct rd_connection *c, const struct rd_tun
 	t->last_change_wall = time(NULL);
 	snprintf(t->reason, sizeof(t->reason), "not yet established");
 	t->seen = true;
+	t->link_up = -1;
 }
 
 /* The state the observations add up to. */

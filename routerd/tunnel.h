@@ -37,6 +37,7 @@ struct tunnel {
 	bool health_seen_up;                    /* BFD/probe was up since the SA came up */
 	uint64_t last_initiate_ms;              /* startup start: last whack --initiate */
 	bool addr_installed;                    /* inside /30 put on ipsecN */
+	int link_up;                            /* ipsecN admin state set: -1 unknown, 0, 1 */
 	bool seen;                              /* still in the running config (reload) */
 };
 

@@ -136,6 +136,36 @@ test_addr_idempotent(void **st)
 	assert_int_equal(rd_kernel_netlink.addr_add(*st, 7, A_7_1, 33), -EINVAL);
 }
 
+/* True when `ip link show DEV` has the UP flag. */
+static int
+link_is_up(const char *dev)
+{
+	char cmd[128], line[512];
+	int up = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ip -o link show dev %s", dev);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (fgets(line, sizeof(line), p))
+		up = strstr(line, ",UP") != NULL || strstr(line, "<UP") != NULL;
+	pclose(p);
+	return up;
+}
+
+static void
+test_link_set(void **st)
+{
+	NEED_KERNEL();
+	assert_int_equal(rd_kernel_netlink.link_set(*st, 99, true), -ENODEV);
+	assert_int_equal(rd_kernel_netlink.link_set(*st, 7, false), 0);
+	assert_false(link_is_up("ipsec7"));
+	assert_int_equal(rd_kernel_netlink.link_set(*st, 7, false), 0);         /* idempotent */
+	assert_int_equal(rd_kernel_netlink.link_set(*st, 7, true), 0);
+	assert_true(link_is_up("ipsec7"));
+	assert_int_equal(rd_kernel_netlink.link_set(*st, 7, true), 0);
+}
+
 /* Send n UDP datagrams out of ipsec7 to 169.254.7.2 (static neighbour). */
 static void
 send_udp(int n)
@@ -217,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_reqid_map),
 		cmocka_unit_test_setup_teardown(test_absent_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addr_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test(test_xfrm_listener_starts),
 	};
