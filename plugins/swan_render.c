@@ -257,6 +257,24 @@ swan_right(const struct rd_config *cfg, const struct rd_connection *c, const str
 	return 0;
 }
 
+/*
+ * retransmit-interval (ms) for an IKEv2 liveness timeout of 'timeout_s'.
+ * pluto checks retransmit-timeout only when a retransmission is due and the
+ * waits double from the interval (default 500 ms: due at 0.5, 1.5, 3.5 ...
+ * 31.5, 63.5 s), so a 40 s timeout declared the peer dead after 63.5 s.
+ * The interval chosen (>= 500 ms, at most 2047 doublings' worth) makes the
+ * sum of the doubling waits equal the timeout, rounded up.
+ */
+static unsigned
+retransmit_interval_ms(unsigned timeout_s)
+{
+	unsigned long long t = timeout_s * 1000ULL, steps = 1;  /* 2^k - 1 waits of the interval */
+
+	while (steps * 2 + 1 <= t / 500 && steps < 2047)
+		steps = steps * 2 + 1;
+	return (unsigned)((t + steps - 1) / steps);
+}
+
 static const char *const dpd_action[] = {
 	[RD_DPD_CLEAR] = "clear",
 	[RD_DPD_NONE] = "hold",         /* see swan_render.h */
@@ -326,7 +344,8 @@ swan_render_conn(FILE *f, const struct rd_config *cfg, const struct rd_connectio
 	/* Liveness: probe three times per timeout; the peer is dead after it. */
 	fprintf(f, "\tdpddelay=%us\n", t->dpd_timeout / 3 ? t->dpd_timeout / 3 : 1);
 	if (v2)
-		fprintf(f, "\tretransmit-timeout=%us\n", t->dpd_timeout);
+		fprintf(f, "\tretransmit-timeout=%us\n\tretransmit-interval=%u\n", t->dpd_timeout,
+			retransmit_interval_ms(t->dpd_timeout));
 	else
 		fprintf(f, "\tdpdtimeout=%us\n", t->dpd_timeout);
 	fprintf(f, "\tdpdaction=%s\n", dpd_action[t->dpd_action]);
