@@ -150,7 +150,19 @@ struct parts {
 	struct frr_cmds post;    /* removals of route-maps and prefix-lists */
 };
 
-/* The peer's declared prefixes as prefix-list PEER, and route-map IN's match.
+/* A route-map IN entry's match on prefix-list PEER (none: match anything). */
+static void
+peer_match(struct parts *w, const struct rd_connection *c, const struct rd_tunnel *t,
+	   bool replace)
+{
+	if (c->peer->nprefixes > 0)
+		frr_cmds_add(&w->pre, "match ip address prefix-list RD-%s-%s-PEER", c->name, t->name);
+	else if (replace)
+		frr_cmds_add(&w->pre, "no match ip address prefix-list");
+}
+
+/* The peer's declared prefixes as prefix-list PEER, and route-map IN's entries
+ * 5 (graceful shutdown) and 10 (the policy's LOCAL_PREF).
  * 'live': the route-map already carries the policy's LOCAL_PREF; keep it. */
 static void
 render_peer_filter(struct parts *w, const struct rd_connection *c, const struct rd_tunnel *t,
@@ -164,11 +176,16 @@ render_peer_filter(struct parts *w, const struct rd_connection *c, const struct 
 		frr_cmds_add(&w->pre, "ip prefix-list RD-%s-%s-PEER seq %zu permit %s le 32",
 			     c->name, t->name, (i + 1) * 5,
 			     rd_prefix_str(&c->peer->prefixes[i], pb));
+	/* RFC 8326: a route the peer tagged GRACEFUL_SHUTDOWN (its end of the
+	 * tunnel is drained) gets LOCAL_PREF 0; same filter and strip as 10. */
+	frr_cmds_add(&w->pre, "route-map RD-%s-%s-IN permit 5", c->name, t->name);
+	frr_cmds_add(&w->pre, "match community RD-GSHUT");
+	peer_match(w, c, t, replace);
+	frr_cmds_add(&w->pre, "set local-preference %u", POL_LP_GSHUT);
+	frr_cmds_add(&w->pre, "set large-comm-list RD-OWN delete");
+	frr_cmds_add(&w->pre, "exit");
 	frr_cmds_add(&w->pre, "route-map RD-%s-%s-IN permit 10", c->name, t->name);
-	if (c->peer->nprefixes > 0)
-		frr_cmds_add(&w->pre, "match ip address prefix-list RD-%s-%s-PEER", c->name, t->name);
-	else if (replace)
-		frr_cmds_add(&w->pre, "no match ip address prefix-list");
+	peer_match(w, c, t, replace);
 	if (!replace && !live)
 		frr_cmds_add(&w->pre, "set local-preference 100");
 	if (!replace)
@@ -313,6 +330,8 @@ render_globals(struct parts *w, const struct rd_config *prev, const struct rd_co
 		/* The tag on our own networks (see frr_render.h). */
 		frr_cmds_add(&w->pre, "bgp large-community-list standard RD-OWN permit %u:0:1",
 			     cfg->gw.asn);
+		/* The well-known GRACEFUL_SHUTDOWN community (RFC 8326). */
+		frr_cmds_add(&w->pre, "bgp community-list standard RD-GSHUT permit 65535:0");
 		frr_cmds_add(&w->pre, "route-map RD-ORIGINATE permit 10");
 		frr_cmds_add(&w->pre, "set large-community %u:0:1", cfg->gw.asn);
 		frr_cmds_add(&w->pre, "exit");
@@ -384,6 +403,7 @@ frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
 		/* The local ASN cannot change in place: start the instance over. */
 		frr_cmds_add(&p->bgpd, "no router bgp %u", prev->gw.asn);
 		frr_cmds_add(&p->bgpd, "no bgp large-community-list standard RD-OWN");
+		frr_cmds_add(&p->bgpd, "no bgp community-list standard RD-GSHUT");
 		base = NULL;
 	}
 	if (prev == NULL)
@@ -436,6 +456,7 @@ frr_render_remove(const struct rd_config *cfg, const struct pol_route *routes, s
 		frr_cmds_add(&w.af, "no network %s", rd_prefix_str(&cfg->gw.prefixes[i], b));
 	frr_cmds_add(&w.post, "no route-map RD-ORIGINATE");
 	frr_cmds_add(&w.post, "no bgp large-community-list standard RD-OWN");
+	frr_cmds_add(&w.post, "no bgp community-list standard RD-GSHUT");
 	assemble(p, &w, cfg->gw.asn);
 	for (size_t i = 0; i < nroutes; i++)
 		frr_cmds_add(&p->staticd, "no ip route %s %s ipsec%u %u",

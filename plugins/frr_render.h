@@ -17,7 +17,11 @@
  * per-prefix entries (FRR 8.4 adds prefix-list entries slowly: 10,000 take
  * minutes). Route-map OUT: deny 5 (own routes; present while the session
  * must not advertise them), permit 10 (prefix-list ADV), permit 20 (own
- * routes, community stripped). IN strips the community from what peers send.
+ * routes, community stripped); permit 10 and 20 carry the policy's MED,
+ * prepends and, while drained, 'set community 65535:0 additive' (RFC 8326
+ * GRACEFUL_SHUTDOWN, list RD-GSHUT). IN: permit 5 gives routes tagged
+ * GRACEFUL_SHUTDOWN LOCAL_PREF 0, permit 10 the policy's LOCAL_PREF; both
+ * match prefix-list PEER and strip the large community from what peers send.
  *
  * Errors: 0 or -ENOMEM.
  */

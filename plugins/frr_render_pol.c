@@ -29,7 +29,8 @@ soft_get(struct soft_set *s, const struct rd_connection *c, const struct rd_tunn
 	return &s->v[s->n++];
 }
 
-/* MED, AS-path prepends and LOCAL_PREF of one tunnel (LOCAL_PREF 0 = 100). */
+/* MED, AS-path prepends, the GRACEFUL_SHUTDOWN tag (RFC 8326) on what is
+ * advertised, and LOCAL_PREF of one tunnel (LOCAL_PREF 0 = 100). */
 static void
 render_attrs(struct frr_cmds *pre, const struct rd_config *cfg, const struct rd_connection *c,
 	     const struct rd_tunnel *t, const struct pol_tunnel_out *to)
@@ -48,6 +49,10 @@ render_attrs(struct frr_cmds *pre, const struct rd_config *cfg, const struct rd_
 			frr_cmds_add(pre, "set as-path prepend %s", path);
 		else
 			frr_cmds_add(pre, "no set as-path prepend");
+		if (to->gshut)
+			frr_cmds_add(pre, "set community 65535:0 additive");
+		else
+			frr_cmds_add(pre, "no set community");
 		frr_cmds_add(pre, "exit");
 	}
 	frr_cmds_add(pre, "route-map RD-%s-%s-IN permit 10", c->name, t->name);

@@ -185,6 +185,7 @@ set_attrs(const struct rd_connection *c, size_t j, const struct pol_obs *o, bool
 		t->med = sat_add(c->med_backup, POL_DRAIN_MED_EXTRA);
 		t->prepend = POL_DRAIN_PREPEND;
 		t->local_pref = POL_LP_DRAIN;
+		t->gshut = true;
 	} else if (primary && !t->in_hold_down && !prearmed) {
 		t->med = c->med_primary;
 		t->prepend = 0;

@@ -52,6 +52,11 @@ struct pol_tunnel_out {
 	uint32_t med;           /* MED on everything advertised here */
 	uint32_t prepend;       /* AS-path prepends on everything advertised here */
 	uint32_t local_pref;    /* LOCAL_PREF set on routes learned here */
+	/* RFC 8326 graceful shutdown: tag everything advertised here with the
+	 * well-known community GRACEFUL_SHUTDOWN (65535:0), which the far side
+	 * answers with LOCAL_PREF 0 (routerd's inbound policy does), so a drain
+	 * at one end moves both directions. Set while drained (dynamic). */
+	bool gshut;
 	/* Prefixes advertised on this session (sorted, no duplicates). */
 	struct rd_prefix *adv;
 	size_t nadv;
@@ -100,6 +105,7 @@ struct pol_state {
 #define POL_HOLD_MED_EXTRA 500u     /* hold-down: MED = backup MED + this */
 #define POL_DRAIN_MED_EXTRA 1000u   /* drained: MED = med_backup + this */
 #define POL_DRAIN_PREPEND 10u       /* drained: prepends */
+#define POL_LP_GSHUT 0u             /* learned with GRACEFUL_SHUTDOWN (RFC 8326), any tunnel */
 #define POL_STANDBY_MED_EXTRA 1000u /* non-active connection of a group: MED + this */
 /* Static routes: administrative distances. */
 #define POL_DIST_PRIMARY 1u
@@ -125,7 +131,9 @@ struct pol_state {
  *               expiry is exempt (better a flappy path than none) and the
  *               others wait. next_eval_ms = earliest expiry of those waiting.
  *  attributes (dynamic tunnels; static tunnels have all zero):
- *               drained: med_backup + 1000, prepend 10, LP 10;
+ *               drained: med_backup + 1000, prepend 10, LP 10, gshut
+ *               (whatever else holds: hold-down, group, usable or not);
+ *               gshut is false in every other case;
  *               hold-down: backup attributes with MED + 500 (strictly
  *               worse than the standby's, which has the backup ones
  *               already, so the far side does not tie), LP 50. A tunnel
@@ -172,7 +180,7 @@ void pol_state_free(struct pol_state *s);
 enum pol_change_kind {
 	POL_NEIGHBOR_ENABLE,    /* tunnel */
 	POL_NEIGHBOR_DISABLE,   /* tunnel */
-	POL_ATTRS,              /* tunnel: med / prepend / local_pref changed */
+	POL_ATTRS,              /* tunnel: med / prepend / local_pref / gshut changed */
 	POL_ADV_ADD,            /* tunnel, prefix */
 	POL_ADV_DEL,            /* tunnel, prefix */
 	POL_ROUTE_ADD,          /* route */

@@ -171,6 +171,44 @@ test_changes(void **unused)
 	frr_plan_free(&p);
 }
 
+/* Drain (RFC 8326): everything advertised on the session gets the
+ * GRACEFUL_SHUTDOWN community on top of the worst MED and prepends; a soft
+ * clear pushes it out. The IN route-map's permit 5 is left alone. */
+static void
+test_drain(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+	struct pol_tunnel_out drained = { .ifnum = 2, .usable = true, .neighbor_enabled = true,
+					  .advertise = true, .med = 1200, .prepend = 10,
+					  .local_pref = 10, .gshut = true };
+	struct pol_change ch[] = { { .kind = POL_ATTRS, .ifnum = 2, .to = &drained } };
+
+	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
+	assert_int_equal(frr_render_changes(&t.cfg, ch, 1, &p), 0);
+	golden("drain", &p);
+	for (size_t i = 0; i < p.bgpd.n; i++)
+		assert_null(strstr(p.bgpd.v[i], "IN permit 5"));
+	frr_plan_free(&p);
+}
+
+/* Undrain: the tag is removed with the attributes restored. */
+static void
+test_undrain(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+	struct pol_tunnel_out primary = { .ifnum = 2, .usable = true, .neighbor_enabled = true,
+					  .advertise = true, .med = 100, .prepend = 0,
+					  .local_pref = 200 };
+	struct pol_change ch[] = { { .kind = POL_ATTRS, .ifnum = 2, .to = &primary } };
+
+	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
+	assert_int_equal(frr_render_changes(&t.cfg, ch, 1, &p), 0);
+	golden("undrain", &p);
+	frr_plan_free(&p);
+}
+
 /* advertise=false: the gateway's prefixes leave through route-map OUT's
  * deny 5 (no per-prefix entries), a hub's re-advertised one from ADV. */
 static void
@@ -227,6 +265,8 @@ main(void)
 		cmocka_unit_test(test_restart_live),
 		cmocka_unit_test(test_asn_change),
 		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_drain),
+		cmocka_unit_test(test_undrain),
 		cmocka_unit_test(test_withdraw),
 		cmocka_unit_test(test_disable),
 		cmocka_unit_test(test_remove),

@@ -18,13 +18,15 @@
 struct texp {
 	bool usable, hold, nbr, adv;
 	uint32_t med, prepend, lp;
+	bool gshut;             /* GRACEFUL_SHUTDOWN on what is advertised */
 };
 
-/* Attribute sets with the fixture's defaults (MED 100/200, prepend 3). */
-#define PRI 100, 0, 200
-#define BAK 200, 3, 100
-#define HLD 700, 3, 50
-#define DRN 1200, 10, 10
+/* Attribute sets (MED, prepend, LP, GRACEFUL_SHUTDOWN tag) with the fixture's
+ * defaults (MED 100/200, prepend 3). */
+#define PRI 100, 0, 200, false
+#define BAK 200, 3, 100, false
+#define HLD 700, 3, 50, false
+#define DRN 1200, 10, 10, true          /* + GRACEFUL_SHUTDOWN */
 /* Verdict shorthands: usable, in hold-down, neighbor, advertise. */
 #define CARRY true, false, true, true           /* usable, settled */
 #define HELD true, true, true, true             /* usable, in hold-down */
@@ -138,6 +140,18 @@ static const struct tcase cases[] = {
 	  { { T_UP, 1, 995, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
 	  "tun1: hold-down 5 s left",
 	  { { HELD, DRN }, { CARRY, BAK } }, S(1005) },
+	{ "drained, BGP not established: tagged, neighbor stays", V_DEFAULT,
+	  { { T_CHILD, 1, 5, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: BGP not established",
+	  { { NBR, DRN }, { CARRY, BAK } }, 0 },
+	{ "both drained: both tagged, both carry", V_DEFAULT,
+	  { { T_UP, 1, 5, 0 }, { T_UP, 1, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: drained; tun2: drained",
+	  { { CARRY, DRN }, { CARRY, DRN } }, 0 },
+	{ "active-active drained: tagged", V_AA,
+	  { { T_UP, 0, 5, 0 }, { T_UP, 1, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun2: drained",
+	  { { CARRY, PRI }, { CARRY, DRN } }, 0 },
 	{ "active-active: equal attributes (ECMP)", V_AA,
 	  { { T_UP, 0, 5, 0 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_UP, "",
 	  { { CARRY, PRI }, { CARRY, PRI } }, 0 },
@@ -151,10 +165,10 @@ static const struct tcase cases[] = {
 	  { { DEAD, HLD }, { CARRY, PRI } }, 0 },
 	{ "signal MED only: standby has no prepend", V_MED,
 	  { { T_UP, 0, 5, 0 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_UP, "",
-	  { { CARRY, PRI }, { CARRY, 200, 0, 100 } }, 0 },
+	  { { CARRY, PRI }, { CARRY, 200, 0, 100, false } }, 0 },
 	{ "signal PREPEND only: standby keeps the primary MED", V_PREPEND,
 	  { { T_UP, 0, 5, 0 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_UP, "",
-	  { { CARRY, PRI }, { CARRY, 100, 3, 100 } }, 0 },
+	  { { CARRY, PRI }, { CARRY, 100, 3, 100, false } }, 0 },
 	{ "tun2 preferred", V_PREF2,
 	  { { T_UP, 0, 5, 0 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_UP, "",
 	  { { CARRY, BAK }, { CARRY, PRI } }, 0 },
@@ -197,6 +211,7 @@ check_tunnel(const char *name, size_t j, const struct texp *e, const struct pol_
 	assert_int_equal(t->med, e->med);
 	assert_int_equal(t->prepend, e->prepend);
 	assert_int_equal(t->local_pref, e->lp);
+	assert_int_equal(t->gshut, e->gshut);
 	assert_string_equal(tc_adv_str(s, 0, j, buf, sizeof buf),
 			    e->adv ? "10.0.0.0/16,10.0.1.0/24" : "");
 }
@@ -347,6 +362,9 @@ check_invariants(const struct tcfg *t, const struct pol_obs (*obs)[RD_MAX_TUNNEL
 		assert_true(o->advertise || o->nadv == 0);
 		assert_true(!o->in_hold_down || o->usable);
 		assert_true(!o->in_hold_down || s->next_eval_ms > S(1000));
+		/* Graceful shutdown exactly while drained (dynamic only). */
+		assert_int_equal(o->gshut,
+				 obs[0][j].drained && c->routing == RD_ROUTING_DYNAMIC);
 	}
 	/* At most one tunnel waits: with none settled, one is always exempt. */
 	assert_false(s->tunnels[0][0].in_hold_down && s->tunnels[0][1].in_hold_down);

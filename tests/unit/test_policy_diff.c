@@ -66,6 +66,10 @@ static const struct dcase cases[] = {
 	  { D_ALL, ALL_UP, S(100) },
 	  { D_ALL, { { { T_UP, 1, 5, 0 }, UP_ }, { UP_, UP_ }, { UP_, UP_ } }, S(100) },
 	  "attrs 10\n" },
+	{ "undrain: attributes only (graceful-shutdown tag off), neighbor stays",
+	  { D_ALL, { { { T_UP, 1, 5, 0 }, UP_ }, { UP_, UP_ }, { UP_, UP_ } }, S(100) },
+	  { D_ALL, ALL_UP, S(100) },
+	  "attrs 10\n" },
 	{ "hub: a spoke fails, removals before additions",
 	  { D_ALL, { { { T_DOWN, 0, 5, 90 }, { T_DOWN, 0, 5, 90 } }, { UP_, UP_ }, { UP_, UP_ } },
 	    S(100) },
@@ -234,13 +238,23 @@ test_attrs_target(void **state)
 	assert_int_equal(ch[0].to->med, RD_DEFAULT_MED_BACKUP + POL_DRAIN_MED_EXTRA);
 	assert_int_equal(ch[0].to->prepend, POL_DRAIN_PREPEND);
 	assert_int_equal(ch[0].to->local_pref, POL_LP_DRAIN);
+	assert_true(ch[0].to->gshut);
+	assert_true(ch[0].to->neighbor_enabled);
+	free(ch);
+	/* Undrain: one ATTRS again, the tag cleared, the neighbor untouched. */
+	assert_int_equal(pol_diff(&b, &a, &ch, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ch[0].kind, POL_ATTRS);
+	assert_ptr_equal(ch[0].to, &a.tunnels[0][0]);
+	assert_false(ch[0].to->gshut);
+	assert_int_equal(ch[0].to->local_pref, POL_LP_PRIMARY);
 	assert_true(ch[0].to->neighbor_enabled);
 	free(ch);
 	pol_state_free(&a);
 	pol_state_free(&b);
 }
 
-/* Any one of MED, prepend, LOCAL_PREF alone is an ATTRS change. */
+/* Any one of MED, prepend, LOCAL_PREF, gshut alone is an ATTRS change. */
 static void
 test_attrs_each_field(void **state)
 {
@@ -249,7 +263,7 @@ test_attrs_each_field(void **state)
 	struct pol_conn_out conn = { 0 };
 	struct pol_state a = { .nconns = 1, .conns = &conn, .tunnels = ta };
 
-	for (int field = 0; field < 3; field++) {
+	for (int field = 0; field < 4; field++) {
 		struct pol_tunnel_out tb[1][RD_MAX_TUNNELS];
 		struct pol_state b = { .nconns = 1, .conns = &conn, .tunnels = tb };
 		struct pol_change *ch;
@@ -260,8 +274,10 @@ test_attrs_each_field(void **state)
 			tb[0][0].med++;
 		else if (field == 1)
 			tb[0][0].prepend++;
-		else
+		else if (field == 2)
 			tb[0][0].local_pref++;
+		else
+			tb[0][0].gshut = true;
 		assert_int_equal(pol_diff(&a, &b, &ch, &n), 0);
 		assert_int_equal(n, 1);
 		assert_int_equal(ch[0].kind, POL_ATTRS);
