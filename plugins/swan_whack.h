@@ -22,7 +22,7 @@ struct swan_conn_status {
 	uint64_t inbytes, outbytes;
 };
 
-#define SWAN_STATUS_MAX 256
+#define SWAN_STATUS_MAX 2048     /* tunnels routerd tracks in pluto (1,000 tunnels tested) */
 
 struct swan_status {
 	struct swan_conn_status conn[SWAN_STATUS_MAX];
