@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Scenario g: maintenance drain on the two-site examples. Under a 10 ms
 # probe stream hq-lan -> branch-lan: `routerctl drain hq-branch/tun1` on hq
-# moves traffic to tun2 (FIB on ipsec11 at both ends) with zero probes lost;
-# taking the drained tunnel down (cutting its outer path) loses zero probes
-# too; after the path is restored and tun1 undrained, traffic returns to
-# tun1, again with zero lost. Drain changes advertised attributes and
-# local-pref only: tun1's BGP session stays Established while drained.
+# ALONE moves traffic to tun2 in BOTH directions (FIB on ipsec11 at hq and
+# at the branch) with zero probes lost; taking the drained tunnel down
+# (cutting its outer path) loses zero probes too; after the path is restored
+# and tun1 undrained on hq, traffic returns to tun1 at both ends, again with
+# zero lost. Drain changes advertised attributes and local-pref only: tun1's
+# BGP session stays Established while drained.
 #
-# routerd runs at both ends, and each end sets LOCAL_PREF on the routes it
-# learns per tunnel (its preferred tunnel gets 200), which beats any MED or
-# AS-path prepend the other end's drain advertises: a drain on hq alone
-# moves hq's traffic only (measured: the branch stays on ipsec10). So the
-# maintenance procedure drains the tunnel at both ends, hq first, and
-# undrains it at both ends.
+# How one end moves the other (RFC 8326 graceful shutdown): the drained
+# session tags everything hq advertises on it with GRACEFUL_SHUTDOWN
+# (65535:0), and the branch's inbound policy gives routes carrying it
+# LOCAL_PREF 0, below its own LOCAL_PREF 200 for its preferred tunnel
+# (which the MED / AS-path prepend of the drain alone never beat).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/lib.sh"
@@ -47,28 +47,57 @@ loss_diag() {
 		"$RD_LOGDIR"/{hq,branch}-pluto.log | sed "s|^$RD_LOGDIR/|  |" | tail -n 20
 }
 
+# bgp_path GW PREFIX PEER_IP: GW's BGP path for PREFIX learned from PEER_IP (JSON).
+bgp_path() {
+	vty "$1" "show ip bgp $2 json" |
+		jq -c --arg n "$3" '[.paths[]? | select(.peer.peerId == $n)][0] // empty'
+}
+# gshut_tagged GW PREFIX PEER_IP: that path carries GRACEFUL_SHUTDOWN (65535:0).
+gshut_tagged() {
+	bgp_path "$@" | jq -e '(.community.string // "") | test("graceful-shutdown|65535:0")' \
+		>/dev/null
+}
+gshut_untagged() { bgp_path "$@" | jq -e '.peer' >/dev/null && ! gshut_tagged "$@"; }
+# bgp_locpref GW PREFIX PEER_IP: that path's LOCAL_PREF.
+bgp_locpref() { bgp_path "$@" | jq -r '.locPrf // .localpref // "none"'; }
+hq_on_tun1() { fib_dev_is hq "$BRANCH_HOST" ipsec10; }
+hq_on_tun2() { fib_dev_is hq "$BRANCH_HOST" ipsec11; }
+branch_on_tun1() { fib_dev_is branch "$HQ_HOST" ipsec10; }
+branch_on_tun2() { fib_dev_is branch "$HQ_HOST" ipsec11; }
+branch_sees_gshut() { gshut_tagged branch 10.0.0.0/16 "$T1_HQ_IN"; }
+branch_sees_no_gshut() { gshut_untagged branch 10.0.0.0/16 "$T1_HQ_IN"; }
+# fibs: where each end routes the other's LAN host now.
+fibs() { echo "hq via $(fib_dev hq "$BRANCH_HOST"), branch via $(fib_dev branch "$HQ_HOST")"; }
+# branch_not_drained: the branch itself was never drained (one-end drain).
+branch_not_drained() {
+	[ "$(rd_tunnel_field branch hq-branch/tun1 drained)" = false ] ||
+		fail "the branch's tun1 is drained: the scenario drains hq only"
+}
+
 ex_two_site "$EX/two-site.conf" "$EX/two-site-branch.conf"
 ex_wait_two_site_up
+branch_sees_no_gshut || fail "hq tags tun1's routes with GRACEFUL_SHUTDOWN before any drain"
 
-# --- drain tun1: traffic moves to tun2, nothing lost --------------------------
+# --- drain tun1 on hq only: both directions move to tun2, nothing lost -------
 probe_start hq-lan "$BRANCH_HOST" 10
 probe_replies_grow 100 || fail "no traffic before the drain"
 t0=$(now_ms)
 rctl hq drain hq-branch/tun1
-wait_until 30 "hq routes the branch LAN via ipsec11" fib_dev_is hq "$BRANCH_HOST" ipsec11 ||
-	fail "drain did not move hq's traffic"
-t_hq=$(ms_since "$t0")
-log "branch routes hq's LAN via $(fib_dev branch "$HQ_HOST") after the drain on hq alone"
-t0=$(now_ms)
-rctl branch drain hq-branch/tun1
-wait_until 30 "branch routes the hq LAN via ipsec11" fib_dev_is branch "$HQ_HOST" ipsec11 ||
-	fail "drain did not move branch's traffic"
-t_br=$(ms_since "$t0")
+watch_all "$t0" 30 hq_on_tun2 branch_on_tun2 branch_sees_gshut ||
+	fail "a drain of tun1 on hq alone did not move both ends to tun2 ($(fibs))"
+# shellcheck disable=SC2154  # WATCH_* are set by watch_all
+log "RESULT drain_fib_hq_ms=$WATCH_hq_on_tun2 drain_fib_branch_ms=$WATCH_branch_on_tun2" \
+	"drain_gshut_seen_ms=$WATCH_branch_sees_gshut"
+log "branch: hq's 10.0.0.0/16 via tun1: $(bgp_path branch 10.0.0.0/16 "$T1_HQ_IN" |
+	jq -c '{locPrf, metric, community: .community.string, path: .aspath.string}')"
 [ "$(rd_tunnel_field hq hq-branch/tun1 drained)" = true ] || fail "routerctl: tun1 not drained"
-[ "$(rd_tunnel_field branch hq-branch/tun1 drained)" = true ] || fail "branch: tun1 not drained"
+branch_not_drained
+[ "$(bgp_locpref branch 10.0.0.0/16 "$T1_HQ_IN")" = 0 ] ||
+	fail "branch: tagged route via tun1 has LOCAL_PREF $(bgp_locpref branch 10.0.0.0/16 "$T1_HQ_IN"), not 0"
 bgp_is hq "$T1_BR_IN" Established || fail "drain took tun1's BGP session down"
+bgp_is branch "$T1_HQ_IN" Established || fail "drain took tun1's BGP session down (branch)"
 bgp_path_via hq 10.20.0.0/16 "$T1_BR_IN" || fail "drain withdrew the branch's route via tun1"
-log "RESULT drain_fib_hq_ms=$t_hq drain_fib_branch_ms=$t_br"
+bgp_path_via branch 10.0.0.0/16 "$T1_HQ_IN" || fail "drain withdrew hq's route via tun1"
 phase_end drain
 [ "$LOST" = 0 ] || fail "drain lost $LOST probes"
 drain_lost=$LOST
@@ -89,25 +118,28 @@ phase_end down
 [ "$LOST" = 0 ] || fail "taking the drained tunnel down lost $LOST probes"
 down_lost=$LOST
 
-# --- restore and undrain: traffic returns to tun1, nothing lost ----------------
+# --- restore and undrain on hq: traffic returns to tun1 at both ends ---------
 probe_start hq-lan "$BRANCH_HOST" 10
 probe_replies_grow 100 || fail "no traffic before the restore"
-t0=$(now_ms)
 topo_restore_tunnel hq "$HQ_OUT1" "$BRANCH_OUT"
 wait_until 120 "hq: tun1 UP" rd_tunnel_is hq hq-branch/tun1 UP || fail "tun1 did not come back"
 wait_until 60 "branch: tun1 UP" rd_tunnel_is branch hq-branch/tun1 UP || fail "branch: tun1 did not come back"
 wait_until 30 "hq: BGP over tun1" bgp_is hq "$T1_BR_IN" Established || fail "tun1's BGP did not return"
+wait_until 30 "branch: hq's routes over tun1 again, still tagged" branch_sees_gshut ||
+	fail "branch: no GRACEFUL_SHUTDOWN-tagged route via the restored, still drained tun1"
 fib_dev_is hq "$BRANCH_HOST" ipsec11 || fail "drained tun1 carries hq's traffic before the undrain"
 fib_dev_is branch "$HQ_HOST" ipsec11 || fail "drained tun1 carries branch's traffic before the undrain"
+branch_not_drained
+t0=$(now_ms)
 rctl hq undrain hq-branch/tun1
-rctl branch undrain hq-branch/tun1
-wait_until 60 "hq routes the branch LAN via ipsec10" fib_dev_is hq "$BRANCH_HOST" ipsec10 ||
-	fail "undrain did not return hq's traffic to tun1"
-wait_until 30 "branch routes the hq LAN via ipsec10" fib_dev_is branch "$HQ_HOST" ipsec10 ||
-	fail "undrain did not return branch's traffic to tun1"
-t_back=$(ms_since "$t0")
+watch_all "$t0" 60 hq_on_tun1 branch_on_tun1 branch_sees_no_gshut ||
+	fail "undrain on hq did not return both ends to tun1 ($(fibs))"
 [ "$(rd_tunnel_field hq hq-branch/tun1 drained)" = false ] || fail "routerctl: tun1 still drained"
-log "RESULT back_on_tun1_ms=$t_back"
+lp=$(bgp_locpref branch 10.0.0.0/16 "$T1_HQ_IN")
+[ "$lp" = 200 ] || fail "branch: untagged route via tun1 has LOCAL_PREF $lp, not 200"
+# shellcheck disable=SC2154  # WATCH_* are set by watch_all
+log "RESULT back_fib_hq_ms=$WATCH_hq_on_tun1 back_fib_branch_ms=$WATCH_branch_on_tun1" \
+	"back_gshut_gone_ms=$WATCH_branch_sees_no_gshut"
 phase_end return
 [ "$LOST" = 0 ] || fail "returning to tun1 lost $LOST probes"
 log "RESULT drain_total_lost=$((drain_lost + down_lost + LOST))"
