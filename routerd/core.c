@@ -197,8 +197,33 @@ core_schedule(struct core *c)
 	event_active(c->recompute_ev, 0, 0);
 }
 
+/*
+ * The IKE daemon came back after it was gone (crashed, restarted): it lost
+ * every SA, but the kernel still holds the old ones, and the ESP they
+ * carry (e.g. TCP resets to the peer's BGP) keeps the peer's liveness check
+ * satisfied, so a peer that initiated does not notice for the SAs' lifetime. Initiate every tunnel once from here, whatever its
+ * startup action (startup-start ones are retried by initiate_down_tunnels).
+ */
+static void
+reinitiate_all(struct core *c)
+{
+	int rc;
+
+	for (size_t i = 0; i < c->cfg->nconns; i++) {
+		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
+			struct tunnel *t = &c->tun[i][j];
+
+			log_info("tunnel %s: initiating (IKE daemon restarted)", t->name);
+			t->last_initiate_ms = core_now_ms();
+			if ((rc = c->ike->up(c->ike_st, c->cfg, t->ifnum)) != 0)
+				log_warnx("tunnel %s: initiate failed: %s", t->name, strerror(-rc));
+		}
+	}
+}
+
 /* A backend daemon went away or came back. Gone pluto: every tunnel's
- * IPsec is considered down (its routes are withdrawn). Back: re-apply. */
+ * IPsec is considered down (its routes are withdrawn). Back: re-apply
+ * (and, for pluto, re-initiate). */
 static void
 backend_changed(struct core *c, const struct rd_obs *obs)
 {
@@ -211,6 +236,7 @@ backend_changed(struct core *c, const struct rd_obs *obs)
 		  obs->up ? "is back" : "is unreachable", obs->reason ? ": " : "",
 		  obs->reason ? obs->reason : "");
 	if (!obs->up && is_ike) {
+		c->ike_lost = true;
 		for (size_t i = 0; i < c->cfg->nconns; i++) {
 			for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
 				struct rd_obs down = {.kind = RD_OBS_CHILD, .up = false,
@@ -225,6 +251,10 @@ backend_changed(struct core *c, const struct rd_obs *obs)
 	}
 	if (obs->up && is_ike && c->ike->apply(c->ike_st, NULL, c->cfg) != 0)
 		log_warnx("re-apply to pluto failed; will retry");
+	if (obs->up && is_ike && c->ike_lost) {
+		c->ike_lost = false;
+		reinitiate_all(c);
+	}
 	if (obs->up && !is_ike) {
 		if (c->bgp->apply_config(c->bgp_st, NULL, c->cfg) != 0)
 			log_warnx("re-apply to FRR failed; will retry");

@@ -44,6 +44,7 @@ struct core {
 	struct event *poll_ev;                  /* periodic reconciliation */
 	uint64_t started_ms;
 	unsigned long polls;                    /* poll ticks so far */
+	bool ike_lost;                          /* the IKE daemon went away; not back yet */
 };
 
 uint64_t core_now_ms(void);
