@@ -125,8 +125,11 @@ swan_hook_open(struct swan *s)
 	unlink(s->hook_path);           /* stale socket of a previous run */
 	if (bind(s->hook_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		goto fail;
-	/* pluto runs the hook as root: owner-only is enough. */
-	if (chmod(s->hook_path, 0600) < 0)
+	/* pluto runs the hook as root but without CAP_DAC_OVERRIDE (libcap-ng
+	 * drops it), so a socket owned by routerd's user must be writable by
+	 * others; hook_read's SCM_CREDENTIALS check (uid 0 or ours) is the
+	 * access control. With 0600 every hook event was dropped (EACCES). */
+	if (chmod(s->hook_path, 0666) < 0)
 		goto fail;
 	s->hook_ev = event_new(s->env.base, s->hook_fd, EV_READ | EV_PERSIST, hook_read, s);
 	if (s->hook_ev == NULL || event_add(s->hook_ev, NULL) < 0) {
