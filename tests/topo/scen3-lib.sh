@@ -88,13 +88,16 @@ s3_rd_transitions() {
 s3_sampler_start() {
 	local gw=$1 dst=$2 ms=$3 f=$RD_LOGDIR/fib-$4.txt
 	: > "$f"
-	(
-		trap 'exit 0' TERM
+	# One shell inside the namespace, one ip per sample (TCG makes forks dear).
+	nsx "$gw" bash -c '
+		trap "exit 0" TERM
+		iv=$0 dst=$1
 		while :; do
-			printf '%s %s\n' "$(now_ms)" "$(route_dev "$gw" "$dst" 2>/dev/null || echo none)"
-			sleep "$(awk -v m="$ms" 'BEGIN {printf "%.3f", m / 1000}')"
-		done
-	) >> "$f" 2>/dev/null &
+			t=${EPOCHREALTIME/./}
+			set -- $(ip -4 -o route get "$dst" 2>/dev/null | grep -o "dev [^ ]*")
+			echo "$(( t / 1000 )) ${2:-none}"
+			sleep "$iv"
+		done' "$(awk -v m="$ms" 'BEGIN {printf "%.3f", m / 1000}')" "$dst" >> "$f" 2>/dev/null &
 	echo $! > "$RD_RUNDIR/sampler-$4.pid"
 	echo $! >> "$RD_RUNDIR/pids"
 }
