@@ -88,21 +88,26 @@ s3_rd_transitions() {
 s3_sampler_start() {
 	local gw=$1 dst=$2 ms=$3 f=$RD_LOGDIR/fib-$4.txt
 	: > "$f"
-	# One shell inside the namespace, one ip per sample (TCG makes forks dear).
+	# One shell inside the namespace, one ip per sample and no other fork
+	# (the pause is a read timeout): under TCG every fork is dear.
 	nsx "$gw" bash -c '
 		trap "exit 0" TERM
 		iv=$0 dst=$1
+		exec 3< <(sleep infinity)
 		while :; do
 			t=${EPOCHREALTIME/./}
-			set -- $(ip -4 -o route get "$dst" 2>/dev/null | grep -o "dev [^ ]*")
-			echo "$(( t / 1000 )) ${2:-none}"
-			sleep "$iv"
+			r=$(ip -4 -o route get "$dst" 2>/dev/null)
+			[[ $r =~ dev\ ([^ ]+) ]] && d=${BASH_REMATCH[1]} || d=none
+			echo "$(( t / 1000 )) $d"
+			read -r -t "$iv" -u 3 _ || true
 		done' "$(awk -v m="$ms" 'BEGIN {printf "%.3f", m / 1000}')" "$dst" >> "$f" 2>/dev/null &
 	echo $! > "$RD_RUNDIR/sampler-$4.pid"
 	echo $! >> "$RD_RUNDIR/pids"
+	s3_monitor_start "$gw" "$4"
 }
 s3_sampler_stop() {
 	local p=$RD_RUNDIR/sampler-$1.pid
+	s3_monitor_stop "$1"
 	[ -e "$p" ] || return 0
 	kill -TERM "$(cat "$p")" 2>/dev/null || true
 	wait "$(cat "$p")" 2>/dev/null || true
@@ -161,4 +166,27 @@ s3_configs() {
 		grep -q "interval 1000" "$S3_HQ_CONF" && grep -q "interval 1000" "$S3_BR_CONF" ||
 		fail "config rewrite failed"
 	chmod 644 "$S3_HQ_CONF" "$S3_BR_CONF"
+}
+
+# s3_monitor_start GW NAME: every route change in GW's kernel, as it happens
+# (ip monitor, timestamped), in $RD_LOGDIR/mon-NAME.txt: exact where the
+# sampler can miss a short-lived change on a slow guest.
+s3_monitor_start() {
+	nsx "$1" ip -ts -o -4 monitor route > "$RD_LOGDIR/mon-$2.txt" 2>/dev/null &
+	echo $! > "$RD_RUNDIR/monitor-$2.pid"
+	echo $! >> "$RD_RUNDIR/pids"
+}
+s3_monitor_stop() {
+	local p=$RD_RUNDIR/monitor-$1.pid
+	[ -e "$p" ] || return 0
+	kill -TERM "$(cat "$p")" 2>/dev/null || true
+	wait "$(cat "$p")" 2>/dev/null || true
+	rm -f "$p"
+}
+
+# s3_monitor_changes NAME PREFIX: route events (added, replaced, deleted)
+# for exactly PREFIX that the monitor of NAME saw.
+s3_monitor_changes() {
+	awk -v p="$2" '{for (i = 1; i <= NF; i++) if ($i == p) {n++; break}} END {print n + 0}' \
+		"$RD_LOGDIR/mon-$1.txt"
 }

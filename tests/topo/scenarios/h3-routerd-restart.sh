@@ -5,7 +5,8 @@
 # nothing healthy is touched: zero probes lost across the kill and the
 # restart, ESP SPIs unchanged (ip xfrm state), BGP sessions not reset
 # (peerUptimeMsec keeps growing, connectionsDropped unchanged), hq's FIB
-# stays on ipsec10 (sampled every 100 ms), and routerctl reports both
+# stays on ipsec10 (sampled every 100 ms; no route event for the branch LAN
+# in `ip monitor route`), and routerctl reports both
 # tunnels UP again.
 # Configs: the two-site examples with BFD 1000 ms x 5 (s3_configs): the
 # default 300 ms x 3 flaps in a TCG guest on a host shared with other VMs,
@@ -67,7 +68,7 @@ log "after: tun1 SPIs $spis1_1 tun2 SPIs $spis2_1 drops $drops_1 uptimes $up1_1 
 log "RESULT restart_lost=$PROBE_LOST restart_seq_lost=$lost restart_blackout_ms=$PROBE_BLACKOUT_MS" \
 	"restart_sent=$PROBE_SENT fib_changes_hq=$(s3_fib_changes hq) fib_samples=$(s3_fib_samples hq)" \
 	"fib_devs=\"$(s3_fib_devs hq)\" startup_ms=$(( t_start - t_kill ))" \
-	"bgp_uptime_growth_ms=$(( up1_1 - up1_0 ))"
+	"bgp_uptime_growth_ms=$(( up1_1 - up1_0 )) route_events_hq=$(s3_monitor_changes hq 10.20.0.0/16)"
 grep -E 'apply:|neighbor|started' "$RD_LOGDIR/hq-routerd.log" | tail -20 | sed 's/^/  | /'
 
 rc=0
@@ -76,6 +77,7 @@ rc=0
 [ "$spis2_1" = "$spis2_0" ] || { log "FAIL: tun2 SPIs changed"; rc=1; }
 [ "$drops_1" = "$drops_0" ] || { log "FAIL: BGP sessions dropped ($drops_0 -> $drops_1)"; rc=1; }
 (( up1_1 > up1_0 && up2_1 > up2_0 )) || { log "FAIL: BGP uptime did not keep growing"; rc=1; }
+[ "$(s3_monitor_changes hq 10.20.0.0/16)" = 0 ] || { log "FAIL: hq's route to the branch LAN changed"; rc=1; }
 [ "$(s3_fib_changes hq)" = 0 ] || { log "FAIL: hq's FIB changed: $(s3_fib_devs hq)"; rc=1; }
 [ "$(s3_fib_devs hq)" = "ipsec10 " ] || { log "FAIL: hq's FIB left ipsec10: $(s3_fib_devs hq)"; rc=1; }
 [ "$rc" = 0 ] || fail "routerd restart disturbed healthy state"

@@ -17,7 +17,8 @@
 # (3 Child SA rekeys, 2 IKE SA rekeys). Proof each rekey happened: tun1's
 # ESP SPIs all change (Child rekey) or its newest IKE SA serial changes (IKE
 # rekey). Asserted: no lost probe, the FIB at both ends stays on ipsec10
-# (sampled every 100 ms), the BGP sessions are not reset (connectionsDropped
+# (sampled every 100 ms; hq sees no route event for the branch LAN in `ip
+# monitor route`), the BGP sessions are not reset (connectionsDropped
 # unchanged, peerUptimeMsec keeps growing), routerd logs no state
 # transition and no IPsec SA loss for tun1 at either end.
 # Configs: the two-site examples with BFD 1000 ms x 5 (s3_configs): the
@@ -101,10 +102,17 @@ log "RESULT rekeys=$n lost=$PROBE_LOST seq_lost=$lost blackout_ms=$PROBE_BLACKOU
 	"fib_changes_hq=$(s3_fib_changes hq) fib_changes_branch=$(s3_fib_changes branch)" \
 	"fib_samples_hq=$(s3_fib_samples hq) bgp_drops_hq=$((drops_hq1 - drops_hq0))" \
 	"bgp_drops_branch=$((drops_br1 - drops_br0)) rd_transitions_hq=$((tr_hq1 - tr_hq0))" \
-	"rd_transitions_branch=$((tr_br1 - tr_br0)) duration_ms=$(( $(now_ms) - t0 ))"
+	"rd_transitions_branch=$((tr_br1 - tr_br0)) duration_ms=$(( $(now_ms) - t0 ))" \
+	"route_events_hq=$(s3_monitor_changes hq 10.20.0.0/16) route_events_branch=$(s3_monitor_changes branch 10.0.0.0/16)"
 
+# Where packets died: the kernels' XFRM error counters (e.g. XfrmInNoStates:
+# ESP arriving for an SA this end has not installed yet).
+for gw in hq branch; do
+	log "RESULT xfrm_stat_$gw=\"$(nsx "$gw" awk '$2 > 0 {printf "%s=%s ", $1, $2}' /proc/net/xfrm_stat)\""
+done
 rc=0
 [ "$lost" = 0 ] || { log "FAIL: $lost probe(s) lost across the rekeys"; rc=1; }
+[ "$(s3_monitor_changes hq 10.20.0.0/16)" = 0 ] || { log "FAIL: hq's route to the branch LAN changed"; rc=1; }
 [ "$(s3_fib_devs hq)" = "ipsec10 " ] || { log "FAIL: hq's FIB moved: $(s3_fib_devs hq)"; rc=1; }
 [ "$(s3_fib_devs branch)" = "ipsec10 " ] || { log "FAIL: branch's FIB moved: $(s3_fib_devs branch)"; rc=1; }
 [ "$drops_hq1" = "$drops_hq0" ] && [ "$drops_br1" = "$drops_br0" ] ||

@@ -4,7 +4,7 @@
 # backup attributes while another tunnel is settled; the traffic-carrying
 # tunnel does not change while the flapping one keeps flapping).
 #
-# The two-site examples with hold-down 30 s at both ends and BFD 1000 ms x 5
+# The two-site examples with hold-down 60 s at both ends and BFD 1000 ms x 5
 # (s3_configs, written at run time). tun1's outer path is cut and restored
 # FLAPS times; each cut lasts until both ends see tun1 DOWN (BFD, ~5 s),
 # each restore until both ends see it UP again (BFD up, BGP re-established;
@@ -22,7 +22,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/examples.sh"
 . "$here/scen3-lib.sh"
 
-HOLD=30 FLAPS=${FLAPS:-4}
+HOLD=60 FLAPS=${FLAPS:-4}
 s3_configs "$HOLD"
 ex_two_site "$S3_HQ_CONF" "$S3_BR_CONF"
 ex_wait_two_site_up
@@ -85,7 +85,8 @@ devs_br=$(awk '!($2 in s) {s[$2]=1; printf "%s ", $2}' "$RD_RUNDIR/w-br")
 log "RESULT flaps=$FLAPS hold_down_s=$HOLD fib_changes_hq=$chg_hq fib_changes_branch=$chg_br" \
 	"fib_changes_after_failover_hq=$flap_hq fib_changes_after_failover_branch=$flap_br" \
 	"flapping_samples_hq=$(wc -l < "$RD_RUNDIR/w-hq") flapping_period_ms=$(( t_flapped - t_failover ))" \
-	"return_after_last_up_ms=$(( t_back - t_up )) lost=$PROBE_LOST blackout_ms=$PROBE_BLACKOUT_MS"
+	"return_after_last_up_ms=$(( t_back - t_up )) lost=$PROBE_LOST blackout_ms=$PROBE_BLACKOUT_MS" \
+	"route_events_hq=$(s3_monitor_changes hq 10.20.0.0/16) route_events_branch=$(s3_monitor_changes branch 10.0.0.0/16)"
 rc=0
 [ "$devs_hq" = "ipsec11 " ] || { log "FAIL: hq's FIB during the flapping: $devs_hq"; rc=1; }
 [ "$devs_br" = "ipsec11 " ] || { log "FAIL: branch's FIB during the flapping: $devs_br"; rc=1; }
