@@ -19,6 +19,7 @@
 #include "routerd/log.h"
 
 #define WHACK_OUT_MAX (256 * 1024)
+#define SWAN_POLL_TIMEOUTS_LOST 3       /* timed-out polls in a row = pluto hung */
 
 /* Run "ipsec <args...>"; logs failures. Returns the exit status or -errno. */
 static int
@@ -337,9 +338,18 @@ ike_poll(void *state, const struct rd_config *cfg)
 	free(out);
 	if (!reached) {                 /* absent, refused or timed out */
 		free(now);
+		/* A timed-out whack reached a busy pluto (a loaded host, a burst
+		 * of IKE crypto), not a gone one: its SAs still forward. Only a
+		 * refusal, or timeouts in SWAN_POLL_TIMEOUTS_LOST polls in a row
+		 * (hung), take every tunnel down. */
+		if ((a == -ETIMEDOUT || b == -ETIMEDOUT) &&
+		    ++s->poll_timeouts < SWAN_POLL_TIMEOUTS_LOST)
+			return -ETIMEDOUT;
+		s->poll_timeouts = 0;
 		pluto_lost(s);
 		return -ECONNREFUSED;
 	}
+	s->poll_timeouts = 0;
 	if (s->pluto_up != 1) {
 		struct rd_obs o = { .kind = RD_OBS_BACKEND, .up = true, .source = "whack",
 				    .reason = "pluto.ctl reachable" };
