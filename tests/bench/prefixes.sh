@@ -9,6 +9,8 @@
 # session came up), tunnel DOWN -> the peer holds none (withdraw_ms).
 # RD_BUILD selects the routerd build (compare a baseline build with it).
 set -euo pipefail
+# this kernel has no XFRM interfaces: pluto refuses ipsec-interface= conns
+export ROUTERD_SWAN_NO_XFRMI=${ROUTERD_SWAN_NO_XFRMI:-1}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 N=${1:-10000}
 RUNS=${2:-5}
