@@ -201,8 +201,9 @@ core_schedule(struct core *c)
  * The IKE daemon came back after it was gone (crashed, restarted): it lost
  * every SA, but the kernel still holds the old ones, and the ESP they
  * carry (e.g. TCP resets to the peer's BGP) keeps the peer's liveness check
- * satisfied, so a peer that initiated does not notice for the SAs' lifetime. Initiate every tunnel once from here, whatever its
- * startup action (startup-start ones are retried by initiate_down_tunnels).
+ * satisfied, so a peer that initiated does not notice for the SAs' lifetime.
+ * Initiate every tunnel once from here, whatever its startup action
+ * (startup-start ones are retried by initiate_down_tunnels).
  */
 static void
 reinitiate_all(struct core *c)
