@@ -92,66 +92,86 @@ field_u64(const char *s, const char *e, const char *key, uint64_t *out)
 	return false;
 }
 
+/* Call fn on every line [s, e) of text; the sum of what fn returns. */
+static int
+each_line(const char *text, struct swan_status *st,
+	  int (*fn)(const char *s, const char *e, struct swan_status *st))
+{
+	int n = 0;
+
+	for (const char *s = text; *s; ) {
+		const char *e = strchr(s, '\n');
+
+		if (e == NULL)
+			e = s + strlen(s);
+		n += fn(s, e, st);
+		s = *e ? e + 1 : e;
+	}
+	return n;
+}
+
+/* One --showstates line: mark the conn's IKE or Child SA established. */
+static int
+showstates_line(const char *s, const char *e, struct swan_status *st)
+{
+	char name[SWAN_CONN_NAME_MAX];
+	const char *rest, *st_tok = NULL;
+	struct swan_conn_status *c;
+	size_t tl;
+
+	if (state_line(s, e, name, &rest) != 0)
+		return 0;
+	/* The state token is the first word starting with STATE_. */
+	for (const char *p = rest; p + 6 <= e; p++)
+		if ((p == rest || p[-1] == ' ') && memcmp(p, "STATE_", 6) == 0) {
+			st_tok = p;
+			break;
+		}
+	if (st_tok == NULL)
+		return 0;
+	tl = strcspn(st_tok, " \n");
+	c = swan_status_get(st, name, true);
+	for (size_t i = 0; c && i < sizeof(established) / sizeof(established[0]); i++)
+		if (strlen(established[i].state) == tl &&
+		    memcmp(established[i].state, st_tok, tl) == 0) {
+			if (established[i].what == EST_IKE)
+				c->ike = true;
+			else
+				c->child = true;
+		}
+	return 1;
+}
+
+/* One --trafficstatus line: the conn's Child SA is up, add its bytes. */
+static int
+trafficstatus_line(const char *s, const char *e, struct swan_status *st)
+{
+	char name[SWAN_CONN_NAME_MAX];
+	const char *rest;
+	struct swan_conn_status *c;
+	uint64_t in, out;
+
+	if (state_line(s, e, name, &rest) != 0 || rest >= e || *rest != ',' ||
+	    !field_u64(rest, e, "inBytes=", &in) || !field_u64(rest, e, "outBytes=", &out))
+		return 0;
+	c = swan_status_get(st, name, true);
+	if (c) {
+		c->child = true;
+		c->have_bytes = true;
+		c->inbytes += in;
+		c->outbytes += out;
+	}
+	return 1;
+}
+
 int
 swan_parse_showstates(const char *text, struct swan_status *st)
 {
-	char name[SWAN_CONN_NAME_MAX];
-	int nlines = 0;
-
-	for (const char *s = text; *s; ) {
-		const char *e = strchr(s, '\n'), *rest;
-		if (e == NULL)
-			e = s + strlen(s);
-		if (state_line(s, e, name, &rest) == 0) {
-			const char *st_tok = NULL;
-			/* The state token is the first word starting with STATE_. */
-			for (const char *p = rest; p + 6 <= e; p++)
-				if ((p == rest || p[-1] == ' ') && memcmp(p, "STATE_", 6) == 0) {
-					st_tok = p;
-					break;
-				}
-			if (st_tok) {
-				size_t tl = strcspn(st_tok, " \n");
-				struct swan_conn_status *c = swan_status_get(st, name, true);
-				nlines++;
-				for (size_t i = 0; c && i < sizeof(established) / sizeof(established[0]); i++)
-					if (strlen(established[i].state) == tl &&
-					    memcmp(established[i].state, st_tok, tl) == 0) {
-						if (established[i].what == EST_IKE)
-							c->ike = true;
-						else
-							c->child = true;
-					}
-			}
-		}
-		s = *e ? e + 1 : e;
-	}
-	return nlines;
+	return each_line(text, st, showstates_line);
 }
 
 int
 swan_parse_trafficstatus(const char *text, struct swan_status *st)
 {
-	char name[SWAN_CONN_NAME_MAX];
-	int nlines = 0;
-
-	for (const char *s = text; *s; ) {
-		const char *e = strchr(s, '\n'), *rest;
-		if (e == NULL)
-			e = s + strlen(s);
-		uint64_t in, out;
-		if (state_line(s, e, name, &rest) == 0 && rest < e && *rest == ',' &&
-		    field_u64(rest, e, "inBytes=", &in) && field_u64(rest, e, "outBytes=", &out)) {
-			struct swan_conn_status *c = swan_status_get(st, name, true);
-			nlines++;
-			if (c) {
-				c->child = true;
-				c->have_bytes = true;
-				c->inbytes += in;
-				c->outbytes += out;
-			}
-		}
-		s = *e ? e + 1 : e;
-	}
-	return nlines;
+	return each_line(text, st, trafficstatus_line);
 }
