@@ -112,6 +112,7 @@ conf_load_buffer(const char *name, const char *buf, size_t len, rd_conf_errfn er
 	free(p.strs);
 	free(p.peers);
 	free(p.conns);
+	free(p.checks);
 	if (r == -1) {
 		conf_free(cfg);
 		return -1;
@@ -162,6 +163,9 @@ conf_free(struct rd_config *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->gw.prefixes);
+	for (size_t i = 0; i < cfg->gw.nchecks; i++)
+		free(cfg->gw.checks[i].prefixes);
+	free(cfg->gw.checks);
 	for (size_t i = 0; i < cfg->npeers; i++)
 		free(cfg->peers[i].prefixes);
 	free(cfg->peers);
@@ -180,7 +184,27 @@ health_equal(const struct rd_health *a, const struct rd_health *b)
 	return a->bfd == b->bfd && a->bfd_rx_ms == b->bfd_rx_ms &&
 		a->bfd_tx_ms == b->bfd_tx_ms && a->bfd_multiplier == b->bfd_multiplier &&
 		a->probe_target == b->probe_target &&
-		a->probe_interval_ms == b->probe_interval_ms;
+		a->probe_interval_ms == b->probe_interval_ms &&
+		a->probe_rise == b->probe_rise && a->probe_fall == b->probe_fall;
+}
+
+static bool
+check_equal(const struct rd_check *a, const struct rd_check *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->target == b->target &&
+		a->interval_ms == b->interval_ms && a->rise == b->rise && a->fall == b->fall &&
+		rd_prefixes_equal(a->prefixes, a->nprefixes, b->prefixes, b->nprefixes);
+}
+
+bool
+rd_prefix_checked(const struct rd_config *cfg, const struct rd_prefix *p)
+{
+	for (size_t i = 0; i < cfg->gw.nchecks; i++)
+		for (size_t j = 0; j < cfg->gw.checks[i].nprefixes; j++)
+			if (cfg->gw.checks[i].prefixes[j].addr == p->addr &&
+			    cfg->gw.checks[i].prefixes[j].len == p->len)
+				return true;
+	return false;
 }
 
 bool
@@ -238,8 +262,11 @@ conf_equal(const struct rd_config *a, const struct rd_config *b)
 	    ga->router_id != gb->router_id || ga->local_outside != gb->local_outside ||
 	    ga->hub != gb->hub ||
 	    !rd_prefixes_equal(ga->prefixes, ga->nprefixes, gb->prefixes, gb->nprefixes) ||
-	    a->npeers != b->npeers || a->nconns != b->nconns)
+	    a->npeers != b->npeers || a->nconns != b->nconns || ga->nchecks != gb->nchecks)
 		return false;
+	for (size_t i = 0; i < ga->nchecks; i++)
+		if (!check_equal(&ga->checks[i], &gb->checks[i]))
+			return false;
 	for (size_t i = 0; i < a->npeers; i++)
 		if (!peer_equal(&a->peers[i], &b->peers[i]))
 			return false;

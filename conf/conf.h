@@ -109,7 +109,30 @@ struct rd_health {
 	uint32_t bfd_tx_ms;             /* 10..60000 */
 	uint32_t bfd_multiplier;        /* 2..255 */
 	uint32_t probe_target;          /* 0 = no ICMP probe */
-	uint32_t probe_interval_ms;     /* 0 = default (1000) */
+	uint32_t probe_interval_ms;     /* 100..60000; 0 when no probe */
+	uint32_t probe_rise;            /* replies in a row that make it up (1..10); 0 when none */
+	uint32_t probe_fall;            /* losses in a row that make it down (1..10); 0 when none */
+};
+
+#define RD_DEFAULT_PROBE_INTERVAL 1000u
+#define RD_DEFAULT_RISE 2u
+#define RD_DEFAULT_FALL 3u
+
+/*
+ * A health check of the LAN behind this gateway (gateway block):
+ *   check "lan1" { ping 10.10.0.10 interval 1000 rise 2 fall 3 prefixes { 10.10.0.0/16 } }
+ * The gateway prefixes it lists are advertised only while it is up (every
+ * check listing a prefix must be up); when it fails they are withdrawn on
+ * every tunnel, so traffic goes to a redundant site.
+ */
+struct rd_check {
+	char name[RD_NAME_MAX];
+	struct rd_loc loc;
+	uint32_t target;                /* ICMP echo target (host order) */
+	uint32_t interval_ms;           /* 100..60000 */
+	uint32_t rise, fall;            /* 1..10 */
+	struct rd_prefix *prefixes;     /* each one of gw.prefixes */
+	size_t nprefixes;
 };
 
 struct rd_tunnel {
@@ -195,6 +218,8 @@ struct rd_gateway {
 	struct rd_prefix *prefixes;     /* advertised by this site */
 	size_t nprefixes;
 	bool hub;                       /* CloudHub: re-advertise sites to each other */
+	struct rd_check *checks;        /* LAN health checks gating prefixes */
+	size_t nchecks;
 };
 
 struct rd_config {
@@ -246,6 +271,9 @@ struct rd_tunnel *conf_find_tunnel(const struct rd_config *cfg, const char *conn
 				   const char *tunnel, struct rd_connection **connp);
 struct rd_tunnel *conf_tunnel_by_ifnum(const struct rd_config *cfg, uint32_t ifnum,
 				       struct rd_connection **connp);
+
+/* Is gateway prefix p gated by a check (any check listing it)? */
+bool rd_prefix_checked(const struct rd_config *cfg, const struct rd_prefix *p);
 
 /* Helpers shared by printer, plugins and tests. buf >= 20 bytes for prefixes. */
 const char *rd_ip_str(uint32_t addr, char buf[16]);

@@ -21,18 +21,20 @@
 enum rd_opt {
 	/* gateway */
 	O_GW_ASN, O_ROUTER_ID, O_OUTSIDE, O_GW_PREFIXES, O_HUB,
+	/* check (gateway block) */
+	O_CHECK_PING, O_CHECK_INTERVAL, O_CHECK_RISE, O_CHECK_FALL, O_CHECK_PREFIXES,
 	/* peer */
 	O_ADDRESS, O_PEER_ASN, O_NAT, O_PEER_PREFIXES,
 	/* connection */
 	O_PEER, O_ROUTING, O_STATIC, O_MODE, O_PREFERRED, O_SIGNAL, O_PREPEND,
 	O_MED_PRIMARY, O_MED_BACKUP, O_HOLD_DOWN, O_MAX_PREFIX, O_GROUP, O_PRIORITY,
-	/* tunnel (O_IFNUM .. O_PROBE_INTERVAL, the order of the copy table) */
+	/* tunnel (O_IFNUM .. O_PROBE_FALL, the order of the copy table) */
 	O_IFNUM, O_LOCAL_OUTSIDE, O_REMOTE_OUTSIDE, O_INSIDE, O_PSK, O_PSK_FILE, O_IKE,
 	O_P1_ENC, O_P1_INTEG, O_P1_DH, O_P1_LIFETIME,
 	O_P2_ENC, O_P2_INTEG, O_P2_DH, O_P2_LIFETIME,
 	O_REKEY_MARGIN, O_REKEY_FUZZ, O_REPLAY, O_DPD_TIMEOUT, O_DPD_ACTION, O_STARTUP,
 	O_KEEPALIVE, O_HOLD, O_BFD, O_BFD_RX, O_BFD_TX, O_BFD_MULT,
-	O_PROBE, O_PROBE_INTERVAL,
+	O_PROBE, O_PROBE_INTERVAL, O_PROBE_RISE, O_PROBE_FALL,
 	O_MAX
 };
 #define O_TUNNEL_FIRST O_IFNUM
@@ -88,6 +90,7 @@ struct rd_parse {
 	struct rd_topts defaults;       /* top-level defaults { } */
 	struct rd_optset *peers;        /* parallel to cfg->peers */
 	struct rd_pconn *conns;         /* parallel to cfg->conns */
+	struct rd_optset *checks;       /* parallel to cfg->gw.checks */
 
 	struct rd_diag *diags;
 	size_t ndiags, nerrors;

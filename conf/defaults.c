@@ -11,7 +11,6 @@
 #include "conf_priv.h"
 
 #define RD_FIRST_IFNUM 10u              /* first interface number handed out */
-#define RD_DEFAULT_PROBE_INTERVAL 1000u
 
 void
 conf_tunnel_defaults(struct rd_tunnel *t)
@@ -53,7 +52,8 @@ static const struct {
 	F(O_KEEPALIVE, bgp_keepalive), F(O_HOLD, bgp_hold), F(O_BFD, health.bfd),
 	F(O_BFD_RX, health.bfd_rx_ms), F(O_BFD_TX, health.bfd_tx_ms),
 	F(O_BFD_MULT, health.bfd_multiplier), F(O_PROBE, health.probe_target),
-	F(O_PROBE_INTERVAL, health.probe_interval_ms),
+	F(O_PROBE_INTERVAL, health.probe_interval_ms), F(O_PROBE_RISE, health.probe_rise),
+	F(O_PROBE_FALL, health.probe_fall),
 };
 #undef F
 
@@ -116,10 +116,16 @@ finish_tunnel(struct rd_parse *p, struct rd_connection *c, struct rd_pconn *pc, 
 		h->bfd_rx_ms = h->bfd_tx_ms = RD_DEFAULT_BFD_INTERVAL;
 		h->bfd_multiplier = RD_DEFAULT_BFD_MULTIPLIER;
 	}
-	if (h->probe_target == 0)
-		h->probe_interval_ms = 0;
-	else if (h->probe_interval_ms == 0)
-		h->probe_interval_ms = RD_DEFAULT_PROBE_INTERVAL;
+	if (h->probe_target == 0) {
+		h->probe_interval_ms = h->probe_rise = h->probe_fall = 0;
+	} else {
+		if (h->probe_interval_ms == 0)
+			h->probe_interval_ms = RD_DEFAULT_PROBE_INTERVAL;
+		if (h->probe_rise == 0)
+			h->probe_rise = RD_DEFAULT_RISE;
+		if (h->probe_fall == 0)
+			h->probe_fall = RD_DEFAULT_FALL;
+	}
 	c->tunnels[i] = m.t;
 	pc->tloc[i] = m.o;
 }
@@ -161,6 +167,16 @@ conf_finish(struct rd_parse *p)
 
 	if (!(p->gw.set & OBIT(O_GW_ASN)))
 		cfg->gw.asn = RD_DEFAULT_LOCAL_ASN;
+	for (size_t i = 0; i < cfg->gw.nchecks; i++) {
+		struct rd_check *k = &cfg->gw.checks[i];
+
+		if (k->interval_ms == 0)
+			k->interval_ms = RD_DEFAULT_PROBE_INTERVAL;
+		if (k->rise == 0)
+			k->rise = RD_DEFAULT_RISE;
+		if (k->fall == 0)
+			k->fall = RD_DEFAULT_FALL;
+	}
 	for (size_t i = 0; i < cfg->nconns; i++) {
 		finish_conn(&cfg->conns[i], &p->conns[i].o);
 		for (size_t j = 0; j < cfg->conns[i].ntunnels; j++)

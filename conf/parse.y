@@ -62,7 +62,11 @@ static void gateway_begin(const YYSTYPE *kw);
 static void peer_begin(const YYSTYPE *kw, const YYSTYPE *name);
 static void conn_begin(const YYSTYPE *kw, const YYSTYPE *name);
 static void tunnel_begin(const YYSTYPE *kw, const YYSTYPE *name);
-static void probe(const YYSTYPE *kw, const YYSTYPE *target, const YYSTYPE *ival);
+static void probe(const YYSTYPE *kw, const YYSTYPE *target);
+static void probe_opt(enum rd_opt opt, const YYSTYPE *kw, const YYSTYPE *v);
+static void check_begin(const YYSTYPE *kw, const YYSTYPE *name);
+static struct rd_check *cur_check;      /* check block being read */
+static struct rd_optset *cur_co;
 %}
 
 %define parse.error custom
@@ -80,7 +84,8 @@ static void probe(const YYSTYPE *kw, const YYSTYPE *target, const YYSTYPE *ival)
 %token REKEYFUZZ "rekey-fuzz" REPLAYWINDOW "replay-window" DPDTIMEOUT "dpd-timeout"
 %token DPDACTION "dpd-action" STARTUP "startup" BGP "bgp" KEEPALIVE "keepalive"
 %token HOLD "hold" BFD "bfd" INTERVAL "interval" RX "rx" TX "tx"
-%token MULTIPLIER "multiplier" PROBE "probe"
+%token MULTIPLIER "multiplier" PROBE "probe" RISE "rise" FALL "fall"
+%token CHECK "check" PING "ping"
 %token NUMBER "number" WORD "word" STRING "string"
 
 %%
@@ -122,6 +127,29 @@ gwitem		: ';'
 		| HUB WORD {
 			mark(&P->gw, O_HUB, &$1.loc);
 			P->cfg->gw.hub = word1(conf_yesno_words, "hub", &$2);
+		}
+		| CHECK STRING { check_begin(&$1, &$2); } '{' chkitems '}'
+			{ cur_set = &P->gw; }
+		;
+
+/* check "lan1" { ping 10.10.0.10 interval 1000 rise 2 fall 3 prefixes { } } */
+chkitems	: /* empty */
+		| chkitems chkitem
+		| chkitems error
+		;
+chkitem		: ';'
+		| PING WORD {
+			mark(cur_co, O_CHECK_PING, &$1.loc);
+			cur_check->target = addr(&$2);
+		}
+		| INTERVAL NUMBER {
+			cur_check->interval_ms = num(cur_co, O_CHECK_INTERVAL, &$1, &$2);
+		}
+		| RISE NUMBER { cur_check->rise = num(cur_co, O_CHECK_RISE, &$1, &$2); }
+		| FALL NUMBER { cur_check->fall = num(cur_co, O_CHECK_FALL, &$1, &$2); }
+		| PREFIXES plist {
+			mark(cur_co, O_CHECK_PREFIXES, &$1.loc);
+			prefixes_take(&cur_check->prefixes, &cur_check->nprefixes);
 		}
 		;
 
@@ -297,8 +325,14 @@ titem		: ';'
 			mark(&T->o, O_BFD, &$1.loc);
 			T->t.health.bfd = true;
 		}
-		| PROBE WORD { probe(&$1, &$2, NULL); }
-		| PROBE WORD INTERVAL NUMBER { probe(&$1, &$2, &$4); }
+		| PROBE WORD { probe(&$1, &$2); } probeopts
+		;
+
+/* probe no | probe ADDRESS [interval MS] [rise N] [fall N] */
+probeopts	: /* empty */
+		| probeopts INTERVAL NUMBER { probe_opt(O_PROBE_INTERVAL, &$2, &$3); }
+		| probeopts RISE NUMBER { probe_opt(O_PROBE_RISE, &$2, &$3); }
+		| probeopts FALL NUMBER { probe_opt(O_PROBE_FALL, &$2, &$3); }
 		;
 
 phitems		: /* empty */

@@ -73,8 +73,9 @@ print_tunnel(FILE *f, const struct rd_tunnel *t)
 	else
 		fprintf(f, "\t\tbfd no\n");
 	if (h->probe_target != 0)
-		fprintf(f, "\t\tprobe %s interval %u\n", rd_ip_str(h->probe_target, b),
-			h->probe_interval_ms);
+		fprintf(f, "\t\tprobe %s interval %u rise %u fall %u\n",
+			rd_ip_str(h->probe_target, b), h->probe_interval_ms, h->probe_rise,
+			h->probe_fall);
 	else
 		fprintf(f, "\t\tprobe no\n");
 	fprintf(f, "\t}\n");
@@ -114,7 +115,18 @@ conf_print(FILE *f, const struct rd_config *cfg)
 	if (gw->local_outside != 0)
 		fprintf(f, "\toutside %s\n", rd_ip_str(gw->local_outside, b));
 	print_prefixes(f, "\t", "prefixes", gw->prefixes, gw->nprefixes);
-	fprintf(f, "\thub %s\n}\n", gw->hub ? "yes" : "no");
+	fprintf(f, "\thub %s\n", gw->hub ? "yes" : "no");
+	for (size_t i = 0; i < gw->nchecks; i++) {
+		const struct rd_check *k = &gw->checks[i];
+
+		fprintf(f, "\tcheck \"%s\" {\n", k->name);
+		fprintf(f, "\t\tping %s\n", rd_ip_str(k->target, b));
+		fprintf(f, "\t\tinterval %u\n\t\trise %u\n\t\tfall %u\n", k->interval_ms,
+			k->rise, k->fall);
+		print_prefixes(f, "\t\t", "prefixes", k->prefixes, k->nprefixes);
+		fprintf(f, "\t}\n");
+	}
+	fprintf(f, "}\n");
 	for (size_t i = 0; i < cfg->npeers; i++) {
 		const struct rd_peer *p = &cfg->peers[i];
 

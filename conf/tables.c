@@ -16,6 +16,11 @@ const struct rd_optdesc conf_opts[O_MAX] = {
 	[O_OUTSIDE] = { "outside", NONNUM },
 	[O_GW_PREFIXES] = { "prefixes", NONNUM },
 	[O_HUB] = { "hub", NONNUM },
+	[O_CHECK_PING] = { "ping", NONNUM },
+	[O_CHECK_INTERVAL] = { "check interval", 100, 60000, "ms" },
+	[O_CHECK_RISE] = { "check rise", 1, 10, "replies" },
+	[O_CHECK_FALL] = { "check fall", 1, 10, "losses" },
+	[O_CHECK_PREFIXES] = { "check prefixes", NONNUM },
 	[O_ADDRESS] = { "address", NONNUM },
 	[O_PEER_ASN] = { "asn", NONNUM },
 	[O_NAT] = { "nat-traversal", NONNUM },
@@ -62,6 +67,8 @@ const struct rd_optdesc conf_opts[O_MAX] = {
 	[O_BFD_MULT] = { "bfd multiplier", 2, 255, "" },
 	[O_PROBE] = { "probe", NONNUM },
 	[O_PROBE_INTERVAL] = { "probe interval", 100, 60000, "ms" },
+	[O_PROBE_RISE] = { "probe rise", 1, 10, "replies" },
+	[O_PROBE_FALL] = { "probe fall", 1, 10, "losses" },
 };
 
 int

@@ -294,6 +294,45 @@ check_peers(struct rd_parse *p)
 	}
 }
 
+/* LAN checks: unique names, a target, and prefixes the gateway advertises. */
+static void
+check_checks(struct rd_parse *p)
+{
+	const struct rd_gateway *gw = &p->cfg->gw;
+
+	for (size_t i = 0; i < gw->nchecks; i++) {
+		const struct rd_check *k = &gw->checks[i];
+		const struct rd_optset *o = &p->checks[i];
+
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(gw->checks[j].name, k->name) == 0)
+				conf_diag(p, &k->loc, false, "check \"%s\" defined twice (first at "
+					  "line %d): expected unique names", k->name,
+					  gw->checks[j].loc.line);
+		if (!(o->set & OBIT(O_CHECK_PING)) && !o->damaged)
+			conf_diag(p, &k->loc, false, "check \"%s\": ping required: expected "
+				  "ping a.b.c.d (a host on the LAN behind this gateway)", k->name);
+		if (k->nprefixes == 0 && !o->damaged && ok(o, O_CHECK_PREFIXES))
+			conf_diag(p, &k->loc, true, "check \"%s\" gates no prefix: expected "
+				  "prefixes { ... } (gateway prefixes advertised only while it "
+				  "is up)", k->name);
+		for (size_t j = 0; j < k->nprefixes; j++) {
+			char b[20];
+			size_t g;
+
+			for (g = 0; g < gw->nprefixes; g++)
+				if (gw->prefixes[g].addr == k->prefixes[j].addr &&
+				    gw->prefixes[g].len == k->prefixes[j].len)
+					break;
+			if (g == gw->nprefixes)
+				conf_diag(p, &k->prefixes[j].loc, false, "check \"%s\": prefix %s "
+					  "is not one of the gateway's prefixes: expected a prefix "
+					  "of the gateway block's prefixes { }", k->name,
+					  rd_prefix_str(&k->prefixes[j], b));
+		}
+	}
+}
+
 int
 conf_validate(struct rd_parse *p)
 {
@@ -318,6 +357,7 @@ conf_validate(struct rd_parse *p)
 					  conf_opts[o].keyword);
 		}
 	}
+	check_checks(p);
 	check_peers(p);
 	for (size_t i = 0; i < cfg->nconns; i++)
 		check_conn(p, i);

@@ -20,6 +20,7 @@
 
 static const char *examples[] = {
 	"two-site", "two-site-branch", "hub", "static", "asn4", "asn4-branch", "redundant",
+	"lan-check",
 };
 
 /* Each reject case: a file and an exact file:line:col: message it must give. */
@@ -49,6 +50,10 @@ static const struct {
 	{ "defaults { psk-file \"relative.psk\" }\n", "t.conf:1:21: psk-file: expected an absolute path" },
 	{ "defaults { bfd maybe }\n", "t.conf:1:16: bfd: expected yes or no, got 'maybe'" },
 	{ "defaults { probe no interval 5 }\n", "t.conf:1:30: probe no: expected no interval" },
+	{ "defaults { probe 10.0.0.1 rise 11 }\n", "t.conf:1:32: probe rise 11 out of range: expected 1..10 replies" },
+	{ "gateway { check \"k\" { ping 10.0.0.1 fall 0 } }\n", "t.conf:1:42: check fall 0 out of range: expected 1..10 losses" },
+	{ "defaults { probe no rise 2 }\n", "t.conf:1:26: probe no: expected no rise" },
+	{ "gateway { check \"k\" { ping 10.0.0.1 bogus 1 } }\n", "t.conf:1:37: syntax error: unexpected 'bogus'; expected an option of the check block or '}'" },
 	{ "gateway { }\ngateway { }\n", "t.conf:2:1: gateway block given twice (first at line 1 col 1)" },
 	{ "gateway {\n", "t.conf:2:1: syntax error: unexpected end of file" },
 	{ "peer \"x\" address 1.2.3.4\n", "t.conf:1:10: syntax error: unexpected 'address'; expected '{'" },
@@ -389,6 +394,65 @@ test_examples(void **state)
 	}
 }
 
+/* LAN checks and the probe's rise/fall: values, defaults and every rule. */
+static void
+test_checks(void **state)
+{
+	struct tc_diags d;
+	struct rd_config *c;
+	const struct rd_check *k;
+	const struct rd_health *h;
+
+	assert_int_equal(tc_load(tc_conf("", "", "probe 169.254.10.2 interval 500 fall 4"),
+				 &d, &c), 0);
+	h = &c->conns[0].tunnels[0].health;
+	assert_int_equal(h->probe_target, 0xa9fe0a02);
+	assert_int_equal(h->probe_interval_ms, 500);
+	assert_int_equal(h->probe_rise, RD_DEFAULT_RISE);
+	assert_int_equal(h->probe_fall, 4);
+	h = &c->conns[0].tunnels[1].health;
+	assert_int_equal(h->probe_target, 0);
+	assert_int_equal(h->probe_rise, 0);
+	assert_int_equal(c->gw.nchecks, 0);
+	conf_free(c);
+
+	assert_int_equal(tc_load(tc_conf("check \"lan1\" { ping 10.0.0.10 rise 1 "
+					 "prefixes { 10.0.0.0/16 } }", "", ""), &d, &c), 0);
+	assert_int_equal(c->gw.nchecks, 1);
+	k = &c->gw.checks[0];
+	assert_string_equal(k->name, "lan1");
+	assert_int_equal(k->target, 0x0a00000a);
+	assert_int_equal(k->interval_ms, RD_DEFAULT_PROBE_INTERVAL);
+	assert_int_equal(k->rise, 1);
+	assert_int_equal(k->fall, RD_DEFAULT_FALL);
+	assert_int_equal(k->nprefixes, 1);
+	assert_true(rd_prefix_checked(c, &c->gw.prefixes[0]));
+	conf_free(c);
+
+	/* gateway line 1 is "gateway {  asn 64512 router-id ... outside 192.0.2.1",
+	 * line 2 "  prefixes { 10.0.0.0/16 } <extra> }" */
+	assert_int_equal(tc_load(tc_conf("check \"k\" { ping 10.0.0.1 prefixes { 10.1.0.0/16 } }",
+					 "", ""), &d, NULL), -1);
+	if (!tc_has(&d, "t.conf:2:65: check \"k\": prefix 10.1.0.0/16 is not one of the "
+		    "gateway's prefixes")) {
+		tc_dump(&d);
+		fail();
+	}
+	assert_int_equal(tc_load(tc_conf("check \"k\" { prefixes { 10.0.0.0/16 } }", "", ""),
+				 &d, NULL), -1);
+	if (!tc_has(&d, "t.conf:2:28: check \"k\": ping required")) {
+		tc_dump(&d);
+		fail();
+	}
+	assert_int_equal(tc_load(tc_conf("check \"k\" { ping 10.0.0.1 prefixes 10.0.0.0/16 } "
+					 "check \"k\" { ping 10.0.0.2 }", "", ""), &d, NULL), -1);
+	if (!tc_has(&d, "check \"k\" defined twice (first at line 2)") ||
+	    !tc_has(&d, "warning: check \"k\" gates no prefix")) {
+		tc_dump(&d);
+		fail();
+	}
+}
+
 static void
 test_equal_detects_change(void **state)
 {
@@ -453,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_redundancy_overlap),
 		cmocka_unit_test(test_all_errors_one_run),
 		cmocka_unit_test(test_examples),
+		cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_equal_detects_change),
 		cmocka_unit_test(test_psk_file),
 	};
