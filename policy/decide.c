@@ -238,6 +238,13 @@ int
 pol_decide(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
 	   uint64_t now_ms, struct pol_state *out)
 {
+	return pol_decide_checked(cfg, obs, NULL, now_ms, out);
+}
+
+int
+pol_decide_checked(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
+		   const bool *check_ok, uint64_t now_ms, struct pol_state *out)
+{
 	memset(out, 0, sizeof *out);
 	if (cfg->nconns == 0)
 		return 0;
@@ -258,7 +265,7 @@ pol_decide(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNE
 			continue;
 		for (size_t j = 0; j < c->ntunnels; j++)
 			set_attrs(c, j, &obs[i][j], out->conns[i].active, &out->tunnels[i][j]);
-		if (pol_fill_adv(cfg, i, out) < 0)
+		if (pol_fill_adv(cfg, i, check_ok, out) < 0)
 			goto fail;
 	}
 	if (pol_fill_routes(cfg, obs, out) < 0)

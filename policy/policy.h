@@ -157,7 +157,8 @@ struct pol_state {
  *               (then first configured) with a usable tunnel neither in
  *               hold-down nor drained; else the lowest priority not DOWN;
  *               else the lowest priority.
- *  advertise  = dynamic && usable; adv = gateway prefixes, in hub mode plus
+ *  advertise  = dynamic && usable; adv = gateway prefixes (less those a
+ *               failed LAN check withdraws, see pol_decide_checked()), in hub mode plus
  *               the prefixes (peer prefixes, static routes) of every other
  *               connection that is not DOWN, excluding connections of the
  *               same peer or group and prefixes equal to one of the
@@ -174,6 +175,17 @@ struct pol_state {
  */
 int pol_decide(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
 	       uint64_t now_ms, struct pol_state *out);
+/*
+ * Same with the verdicts of the gateway's LAN checks: check_ok[k] for
+ * cfg->gw.checks[k] (NULL: every check up; pol_decide() passes NULL). A
+ * gateway prefix listed by a check that is not ok is left out of 'adv' on
+ * every tunnel (pol_diff() then gives its ADV_DEL everywhere): advertise
+ * only while healthy. Nothing else changes (attributes, neighbors, static
+ * routes, hub re-advertisement of other sites). The daemon passes a check
+ * that has not decided yet as ok.
+ */
+int pol_decide_checked(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
+		       const bool *check_ok, uint64_t now_ms, struct pol_state *out);
 /* Free and zero; safe on an all-zero state. */
 void pol_state_free(struct pol_state *s);
 

@@ -112,10 +112,25 @@ sort_unique(struct rd_prefix *v, size_t n)
 	return m + 1;
 }
 
+bool
+pol_gw_prefix_ok(const struct rd_config *cfg, const struct rd_prefix *p, const bool *check_ok)
+{
+	for (size_t k = 0; check_ok != NULL && k < cfg->gw.nchecks; k++) {
+		const struct rd_check *ck = &cfg->gw.checks[k];
+
+		if (check_ok[k])
+			continue;
+		for (size_t j = 0; j < ck->nprefixes; j++)
+			if (ck->prefixes[j].addr == p->addr && ck->prefixes[j].len == p->len)
+				return false;
+	}
+	return true;
+}
+
 /* The sorted, unique set connection i advertises; *out NULL when empty. */
 static int
 build_set(const struct rd_config *cfg, const struct pol_state *st, size_t i,
-	  struct rd_prefix **out, size_t *nout)
+	  const bool *check_ok, struct rd_prefix **out, size_t *nout)
 {
 	size_t cap = cfg->gw.nprefixes, n = 0;
 	struct rd_prefix *v;
@@ -134,7 +149,8 @@ build_set(const struct rd_config *cfg, const struct pol_state *st, size_t i,
 	if (v == NULL)
 		return -1;
 	for (size_t p = 0; p < cfg->gw.nprefixes; p++)
-		v[n++] = bare(&cfg->gw.prefixes[p]);
+		if (pol_gw_prefix_ok(cfg, &cfg->gw.prefixes[p], check_ok))
+			v[n++] = bare(&cfg->gw.prefixes[p]);
 	for (size_t k = 0; k < cfg->nconns; k++)
 		if (readvertised(cfg, st, i, k))
 			n = add_site(&cfg->conns[i], &cfg->conns[k], v, n);
@@ -147,13 +163,14 @@ build_set(const struct rd_config *cfg, const struct pol_state *st, size_t i,
 }
 
 int
-pol_fill_adv(const struct rd_config *cfg, size_t i, struct pol_state *out)
+pol_fill_adv(const struct rd_config *cfg, size_t i, const bool *check_ok,
+	     struct pol_state *out)
 {
 	struct rd_prefix *set = NULL;
 	size_t nset = 0;
 	const struct rd_connection *c = &cfg->conns[i];
 
-	if (build_set(cfg, out, i, &set, &nset) < 0)
+	if (build_set(cfg, out, i, check_ok, &set, &nset) < 0)
 		return -1;
 	for (size_t j = 0; j < c->ntunnels; j++) {
 		struct pol_tunnel_out *t = &out->tunnels[i][j];
