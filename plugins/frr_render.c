@@ -206,6 +206,24 @@ render_bfd_profile(struct frr_cmds *bfdd, const struct rd_connection *c, const s
 	frr_cmds_add(bfdd, "exit");
 }
 
+static bool
+has_checks(const struct rd_config *cfg)
+{
+	return cfg != NULL && cfg->gw.nchecks > 0;
+}
+
+/* Route-map OUT entries for checked prefixes (frr_render.h). */
+static void
+render_chk_out(struct frr_cmds *pre, const struct rd_connection *c, const struct rd_tunnel *t)
+{
+	frr_cmds_add(pre, "route-map RD-%s-%s-OUT permit 10", c->name, t->name);
+	frr_cmds_add(pre, "set large-comm-list RD-CHK delete");
+	frr_cmds_add(pre, "exit");
+	frr_cmds_add(pre, "route-map RD-%s-%s-OUT deny 15", c->name, t->name);
+	frr_cmds_add(pre, "match large-community RD-CHK");
+	frr_cmds_add(pre, "exit");
+}
+
 /*
  * One tunnel's neighbor. 'old' is the tunnel in the previous configuration
  * when it had the same names (its route-maps and prefix-lists, which hold
@@ -217,8 +235,9 @@ render_bfd_profile(struct frr_cmds *bfdd, const struct rd_connection *c, const s
  * healthy routes until the policy's first apply set them again.
  */
 static void
-render_tunnel(struct frr_plan *p, struct parts *w, const struct rd_connection *c,
-	      const struct rd_tunnel *t, const struct rd_tunnel *old, bool create, bool enabled)
+render_tunnel(struct frr_plan *p, struct parts *w, const struct rd_config *cfg,
+	      const struct rd_connection *c, const struct rd_tunnel *t,
+	      const struct rd_tunnel *old, bool create, bool enabled)
 {
 	char ip[16];
 
@@ -234,6 +253,8 @@ render_tunnel(struct frr_plan *p, struct parts *w, const struct rd_connection *c
 		frr_cmds_add(&w->pre, "match large-community RD-OWN");
 		frr_cmds_add(&w->pre, "set large-comm-list RD-OWN delete");
 		frr_cmds_add(&w->pre, "exit");
+		if (has_checks(cfg))
+			render_chk_out(&w->pre, c, t);
 	} else {
 		render_peer_filter(w, c, t, true, enabled);
 	}
@@ -340,6 +361,14 @@ render_globals(struct parts *w, const struct rd_config *prev, const struct rd_co
 		frr_cmds_add(&w->router, "no bgp network import-check");
 		frr_cmds_add(&w->router, "bgp graceful-restart-disable");
 	}
+	if (has_checks(cfg) && !has_checks(prev)) {
+		/* The tag on checked networks (see frr_render.h). */
+		frr_cmds_add(&w->pre, "bgp large-community-list standard RD-CHK permit %u:0:2",
+			     cfg->gw.asn);
+		frr_cmds_add(&w->pre, "route-map RD-ORIGINATE-CHK permit 10");
+		frr_cmds_add(&w->pre, "set large-community %u:0:2", cfg->gw.asn);
+		frr_cmds_add(&w->pre, "exit");
+	}
 	if (rid && (prev == NULL || router_id(prev) != rid))
 		frr_cmds_add(&w->router, "bgp router-id %s", rd_ip_str(rid, b));
 	else if (!rid && prev != NULL && router_id(prev))
@@ -349,11 +378,16 @@ render_globals(struct parts *w, const struct rd_config *prev, const struct rd_co
 			if (!has_prefix(cfg->gw.prefixes, cfg->gw.nprefixes, &prev->gw.prefixes[i]))
 				frr_cmds_add(&w->af, "no network %s",
 					     rd_prefix_str(&prev->gw.prefixes[i], b));
-	for (size_t i = 0; i < cfg->gw.nprefixes; i++)
-		if (prev == NULL ||
-		    !has_prefix(prev->gw.prefixes, prev->gw.nprefixes, &cfg->gw.prefixes[i]))
-			frr_cmds_add(&w->af, "network %s route-map RD-ORIGINATE",
-				     rd_prefix_str(&cfg->gw.prefixes[i], b));
+	for (size_t i = 0; i < cfg->gw.nprefixes; i++) {
+		const struct rd_prefix *pf = &cfg->gw.prefixes[i];
+		bool chk = rd_prefix_checked(cfg, pf);
+
+		/* A prefix that gains or loses a check changes its route-map in place. */
+		if (prev == NULL || !has_prefix(prev->gw.prefixes, prev->gw.nprefixes, pf) ||
+		    chk != rd_prefix_checked(prev, pf))
+			frr_cmds_add(&w->af, "network %s route-map RD-ORIGINATE%s",
+				     rd_prefix_str(pf, b), chk ? "-CHK" : "");
+	}
 }
 
 /* pre; router bgp { router; address-family { af } }; post -> p->bgpd */
@@ -404,6 +438,8 @@ frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
 		frr_cmds_add(&p->bgpd, "no router bgp %u", prev->gw.asn);
 		frr_cmds_add(&p->bgpd, "no bgp large-community-list standard RD-OWN");
 		frr_cmds_add(&p->bgpd, "no bgp community-list standard RD-GSHUT");
+		if (has_checks(prev))
+			frr_cmds_add(&p->bgpd, "no bgp large-community-list standard RD-CHK");
 		base = NULL;
 	}
 	if (prev == NULL)
@@ -431,11 +467,16 @@ frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
 			bool en = in_set(enabled, nenabled, t->ifnum);
 
 			if (pt == NULL || !same_names(pc, pt, c, t))
-				render_tunnel(p, &w, c, t, NULL, true, en);
+				render_tunnel(p, &w, cfg, c, t, NULL, true, en);
 			else if (!same_identity(pc, pt, c, t))
-				render_tunnel(p, &w, c, t, pt, true, en);       /* moved */
+				render_tunnel(p, &w, cfg, c, t, pt, true, en);  /* moved */
 			else if (!frr_tunnel_bgp_equal(pc, pt, c, t))
-				render_tunnel(p, &w, c, t, pt, false, en);
+				render_tunnel(p, &w, cfg, c, t, pt, false, en);
+			/* The first check of a reload: existing sessions get the
+			 * entries for checked prefixes (new ones got them above). */
+			if (pt != NULL && same_names(pc, pt, c, t) && has_checks(cfg) &&
+			    !has_checks(base))
+				render_chk_out(&w.pre, c, t);
 		}
 	}
 	assemble(p, &w, cfg->gw.asn);
@@ -457,6 +498,10 @@ frr_render_remove(const struct rd_config *cfg, const struct pol_route *routes, s
 	frr_cmds_add(&w.post, "no route-map RD-ORIGINATE");
 	frr_cmds_add(&w.post, "no bgp large-community-list standard RD-OWN");
 	frr_cmds_add(&w.post, "no bgp community-list standard RD-GSHUT");
+	if (has_checks(cfg)) {
+		frr_cmds_add(&w.post, "no route-map RD-ORIGINATE-CHK");
+		frr_cmds_add(&w.post, "no bgp large-community-list standard RD-CHK");
+	}
 	assemble(p, &w, cfg->gw.asn);
 	for (size_t i = 0; i < nroutes; i++)
 		frr_cmds_add(&p->staticd, "no ip route %s %s ipsec%u %u",

@@ -23,6 +23,14 @@
  * GRACEFUL_SHUTDOWN LOCAL_PREF 0, permit 10 the policy's LOCAL_PREF; both
  * match prefix-list PEER and strip the large community from what peers send.
  *
+ * Gateway prefixes gated by a LAN check (rd_check) are advertised per
+ * session instead: 'network X route-map RD-ORIGINATE-CHK' tags them
+ * <asn>:0:2 (list RD-CHK), the policy's ADV_ADD/DEL put them in and out of
+ * prefix-list ADV (permit 10, which strips the tag), and route-map OUT's
+ * deny 15 drops them on sessions whose ADV lacks them. These entries exist
+ * only in configurations with checks (they stay, harmless, when the last
+ * check is removed by a reload).
+ *
  * Errors: 0 or -ENOMEM.
  */
 #ifndef ROUTERD_FRR_RENDER_H

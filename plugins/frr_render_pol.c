@@ -92,13 +92,15 @@ replaced_in_batch(const struct pol_change *ch, size_t n, size_t i)
 	return false;
 }
 
-/* Is p one of the gateway's own prefixes (a 'network' tagged RD-OWN)? */
+/* Is p one of the gateway's own prefixes tagged RD-OWN (all or none per
+ * session)? Prefixes gated by a LAN check are tagged RD-CHK instead and
+ * advertised one by one through prefix-list ADV (frr_render.h). */
 static bool
 gw_prefix(const struct rd_config *cfg, const struct rd_prefix *p)
 {
 	for (size_t i = 0; i < cfg->gw.nprefixes; i++)
 		if (cfg->gw.prefixes[i].addr == p->addr && cfg->gw.prefixes[i].len == p->len)
-			return true;
+			return !rd_prefix_checked(cfg, p);
 	return false;
 }
 
@@ -135,9 +137,10 @@ render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_
 		break;
 	case POL_ADV_ADD:
 	case POL_ADV_DEL:
-		/* The policy advertises all of the gateway's prefixes or none
-		 * (policy.h 'advertise'): one switch per session covers them.
-		 * A removed one leaves with its 'no network'. */
+		/* The policy advertises all of the gateway's unchecked prefixes
+		 * or none (policy.h 'advertise'): one switch per session covers
+		 * them. A removed one leaves with its 'no network'. Checked
+		 * ones (and a hub's re-advertised ones) go by prefix-list ADV. */
 		if (gw_prefix(cfg, &ch->prefix)) {
 			s->own = ch->kind == POL_ADV_ADD;
 			s->out = true;

@@ -227,6 +227,72 @@ test_withdraw(void **unused)
 	frr_plan_free(&p);
 }
 
+/* Gateway 10.1.0.0/16 (gated by check "lan1") and 10.5.0.0/16 (ungated). */
+static struct rd_check tcheck;
+
+static void
+tcfg_checked(struct tcfg *t)
+{
+	tcfg_init(t, 64512, 65000, 1, 2, false, false);
+	t->gw_pfx[1] = (struct rd_prefix){ .addr = tcfg_ip(10, 5, 0, 0), .len = 16 };
+	t->cfg.gw.nprefixes = 2;
+	memset(&tcheck, 0, sizeof(tcheck));
+	snprintf(tcheck.name, sizeof(tcheck.name), "lan1");
+	tcheck.prefixes = t->gw_pfx;
+	tcheck.nprefixes = 1;
+	t->cfg.gw.checks = &tcheck;
+	t->cfg.gw.nchecks = 1;
+}
+
+/* A checked prefix is tagged RD-CHK, every session denies it (deny 15)
+ * unless its prefix-list ADV lists it (permit 10 strips the tag). */
+static void
+test_checked_first_apply(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+
+	tcfg_checked(&t);
+	assert_int_equal(frr_render_config(NULL, &t.cfg, NULL, 0, &p), 0);
+	golden("checked_first_apply", &p);
+	frr_plan_free(&p);
+}
+
+/* The check fails: its prefix leaves ADV (one session shown); the ungated
+ * gateway prefix is not touched. Then it comes back. */
+static void
+test_checked_withdraw(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+	struct pol_change ch[] = {
+		{ .kind = POL_ADV_DEL, .ifnum = 2, .prefix = { .addr = tcfg_ip(10, 1, 0, 0), .len = 16 } },
+		{ .kind = POL_ADV_ADD, .ifnum = 3, .prefix = { .addr = tcfg_ip(10, 1, 0, 0), .len = 16 } },
+	};
+
+	tcfg_checked(&t);
+	assert_int_equal(frr_render_changes(&t.cfg, ch, 2, &p), 0);
+	golden("checked_withdraw", &p);
+	frr_plan_free(&p);
+}
+
+/* A reload adds the first check: globals, the network's route-map, and
+ * the OUT entries on the sessions that stay. */
+static void
+test_checked_reload(void **unused)
+{
+	struct tcfg a, b;
+	struct frr_plan p = { 0 };
+
+	tcfg_init(&a, 64512, 65000, 1, 2, false, false);
+	a.gw_pfx[1] = (struct rd_prefix){ .addr = tcfg_ip(10, 5, 0, 0), .len = 16 };
+	a.cfg.gw.nprefixes = 2;
+	tcfg_checked(&b);
+	assert_int_equal(frr_render_config(&a.cfg, &b.cfg, NULL, 0, &p), 0);
+	golden("checked_reload", &p);
+	frr_plan_free(&p);
+}
+
 static void
 test_disable(void **unused)
 {
@@ -268,6 +334,9 @@ main(void)
 		cmocka_unit_test(test_drain),
 		cmocka_unit_test(test_undrain),
 		cmocka_unit_test(test_withdraw),
+		cmocka_unit_test(test_checked_first_apply),
+		cmocka_unit_test(test_checked_withdraw),
+		cmocka_unit_test(test_checked_reload),
 		cmocka_unit_test(test_disable),
 		cmocka_unit_test(test_remove),
 	};
