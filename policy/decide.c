@@ -89,8 +89,10 @@ reason_add(struct pol_conn_out *co, const char *tname, const char *fmt, ...)
 }
 
 static const char *
-health_cause(const struct rd_tunnel *t)
+health_cause(const struct rd_tunnel *t, const struct pol_obs *o)
 {
+	if (o->probe_failed)
+		return "probe down";
 	if (t->health.bfd)
 		return "BFD down";
 	return t->health.probe_target ? "probe down" : "health check down";
@@ -110,7 +112,7 @@ conn_status(const struct rd_connection *c, const struct pol_obs *obs, uint64_t n
 		if (!o->child_up)
 			reason_add(co, name, "IPsec SA down");
 		else if (!o->health_ok)
-			reason_add(co, name, "%s", health_cause(&c->tunnels[j]));
+			reason_add(co, name, "%s", health_cause(&c->tunnels[j], o));
 		else if (!tun[j].usable)
 			reason_add(co, name, "BGP not established");
 		else if (tun[j].in_hold_down)

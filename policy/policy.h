@@ -30,6 +30,7 @@ struct pol_obs {
 	bool child_up;          /* IPsec (child) SA installed in the kernel */
 	bool bgp_up;            /* BGP session Established (dynamic routing) */
 	bool health_ok;         /* BFD / ICMP probe healthy; true when none configured */
+	bool probe_failed;      /* the ICMP probe is down (only names the cause in 'reason') */
 	bool drained;           /* administratively drained (routerctl drain) */
 	/*
 	 * Time the tunnel last became usable (IPsec up, BGP up if dynamic,

@@ -27,6 +27,7 @@ tunnel_init(struct tunnel *t, const struct rd_connection *c, const struct rd_tun
 	t->dynamic = c->routing == RD_ROUTING_DYNAMIC;
 	t->state = TUN_DOWN;
 	t->obs.health_ok = true;
+	t->bfd_ok = t->probe_ok = true;
 	t->last_change_ms = now_ms;
 	t->last_change_wall = time(NULL);
 	snprintf(t->reason, sizeof(t->reason), "not yet established");
@@ -55,7 +56,7 @@ obs_flag(struct tunnel *t, enum rd_obs_kind kind)
 	case RD_OBS_IKE: return &t->obs.ike_up;
 	case RD_OBS_CHILD: return &t->obs.child_up;
 	case RD_OBS_BGP: return &t->obs.bgp_up;
-	case RD_OBS_HEALTH: return &t->obs.health_ok;
+	case RD_OBS_HEALTH: return &t->bfd_ok;
 	default: return NULL;
 	}
 }
@@ -68,6 +69,39 @@ static const char *const kind_names[] = {
 	[RD_OBS_COUNTERS] = "counters",
 	[RD_OBS_BACKEND] = "backend",
 };
+
+/* The state may have changed after an observation of 'what' going up/down. */
+static void
+transition(struct tunnel *t, enum tun_state old, const char *what, bool up, const char *reason,
+	   uint64_t now_ms)
+{
+	t->state = derive(t);
+	if (t->state == old)
+		return;
+	snprintf(t->reason, sizeof(t->reason), "%s %s%s%s", what, up ? "up" : "down",
+		 reason ? ": " : "", reason ? reason : "");
+	t->last_change_ms = now_ms;
+	t->last_change_wall = time(NULL);
+	if (t->state == TUN_UP)
+		t->obs.up_since_ms = now_ms;
+	else if (old == TUN_UP)
+		t->obs.last_down_ms = now_ms;
+	log_info("tunnel %s (ipsec%u): %s -> %s (%s)", t->name, t->ifnum,
+		 tunnel_state_str(old), tunnel_state_str(t->state), t->reason);
+}
+
+/* Combine the health checks; true when obs.health_ok changed. */
+static bool
+combine_health(struct tunnel *t)
+{
+	bool ok = t->bfd_ok && t->probe_ok;
+
+	t->obs.probe_failed = !t->probe_ok;
+	if (t->obs.health_ok == ok)
+		return false;
+	t->obs.health_ok = ok;
+	return true;
+}
 
 bool
 tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms)
@@ -91,8 +125,10 @@ tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms)
 		return false;
 	}
 	if (obs->kind == RD_OBS_CHILD && !obs->up) {
-		t->health_seen_up = false;      /* a new SA starts a new health history */
-		t->obs.health_ok = true;
+		/* a new SA starts a new health history */
+		t->health_seen_up = t->probe_seen_up = false;
+		t->bfd_ok = t->probe_ok = true;
+		combine_health(t);
 	}
 	if (flag == NULL || *flag == obs->up)
 		return false;
@@ -100,21 +136,33 @@ tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms)
 	log_info("tunnel %s (ipsec%u): %s %s (%s%s%s)", t->name, t->ifnum, kind_names[obs->kind],
 		 obs->up ? "up" : "down", obs->source ? obs->source : "?",
 		 obs->reason ? ": " : "", obs->reason ? obs->reason : "");
+	if (obs->kind == RD_OBS_HEALTH && !combine_health(t))
+		return false;   /* another check still holds health where it was */
+	transition(t, old, kind_names[obs->kind], obs->up, obs->reason, now_ms);
+	return true;
+}
 
-	t->state = derive(t);
-	if (t->state != old) {
-		snprintf(t->reason, sizeof(t->reason), "%s %s%s%s", kind_names[obs->kind],
-			 obs->up ? "up" : "down", obs->reason ? ": " : "",
-			 obs->reason ? obs->reason : "");
-		t->last_change_ms = now_ms;
-		t->last_change_wall = time(NULL);
-		if (t->state == TUN_UP)
-			t->obs.up_since_ms = now_ms;
-		else if (old == TUN_UP)
-			t->obs.last_down_ms = now_ms;
-		log_info("tunnel %s (ipsec%u): %s -> %s (%s)", t->name, t->ifnum,
-			 tunnel_state_str(old), tunnel_state_str(t->state), t->reason);
+bool
+tunnel_probe(struct tunnel *t, bool up, const char *why, uint64_t now_ms)
+{
+	enum tun_state old = t->state;
+	char reason[96];
+
+	if (up)
+		t->probe_seen_up = true;
+	if (!up && !t->probe_seen_up) {
+		log_info("tunnel %s (ipsec%u): probe down ignored (%s): never up since the SA "
+			 "came up", t->name, t->ifnum, why);
+		return false;
 	}
+	if (t->probe_ok == up)
+		return false;
+	t->probe_ok = up;
+	log_info("tunnel %s (ipsec%u): probe %s (%s)", t->name, t->ifnum, up ? "up" : "down", why);
+	if (!combine_health(t))
+		return false;
+	snprintf(reason, sizeof(reason), "probe: %s", why);
+	transition(t, old, kind_names[RD_OBS_HEALTH], up, reason, now_ms);
 	return true;
 }
 

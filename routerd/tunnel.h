@@ -7,7 +7,8 @@
  * Drain is a flag beside the state (it changes attributes, not the state).
  * A health check (BFD, probe) only counts as failed after it was up once
  * since the IPsec SA came up: a peer without BFD, or a BFD session still
- * starting, is not a failure.
+ * starting, is not a failure. Health is every configured check up: BFD
+ * (RD_OBS_HEALTH from the BGP backend) and the ICMP probe (tunnel_probe()).
  * Every transition is logged with its reason. Times are monotonic ms.
  */
 #ifndef ROUTERD_TUNNEL_H
@@ -34,7 +35,9 @@ struct tunnel {
 	char reason[128];
 	uint32_t accepted, advertised;
 	uint64_t bytes_in, bytes_out;
-	bool health_seen_up;                    /* BFD/probe was up since the SA came up */
+	bool health_seen_up;                    /* BFD was up since the SA came up */
+	bool bfd_ok, probe_ok;                  /* obs.health_ok = bfd_ok && probe_ok */
+	bool probe_seen_up;                     /* the probe was up since the SA came up */
 	uint64_t last_initiate_ms;              /* startup start: last whack --initiate */
 	bool addr_installed;                    /* inside /30 put on ipsecN */
 	int link_up;                            /* ipsecN admin state set: -1 unknown, 0, 1 */
@@ -50,6 +53,12 @@ void tunnel_init(struct tunnel *t, const struct rd_connection *c, const struct r
  * changed (the caller then recomputes). Logs the transition with its reason.
  */
 bool tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms);
+
+/*
+ * The ICMP probe's verdict changed (probe.c); 'why' says what was seen
+ * ("3 lost in a row"). Returns true when the policy's input changed.
+ */
+bool tunnel_probe(struct tunnel *t, bool up, const char *why, uint64_t now_ms);
 
 /* Drain/undrain; returns true when it changed. */
 bool tunnel_set_drain(struct tunnel *t, bool drained, uint64_t now_ms);

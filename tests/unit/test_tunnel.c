@@ -109,6 +109,44 @@ test_counters_and_drain(void **st)
 	assert_true(tunnel_set_drain(&t, false, 5));
 }
 
+/* Health = BFD and the probe both up; each one's failure counts only
+ * after it was up since the SA came up; the reason names the probe. */
+static void
+test_probe_and_bfd(void **st)
+{
+	struct tunnel t;
+
+	setup_conn(RD_ROUTING_DYNAMIC);
+	tunnel_init(&t, &conn, &conn.tunnels[0], 1);
+	feed(&t, RD_OBS_CHILD, true, 10);
+	feed(&t, RD_OBS_BGP, true, 20);
+	assert_int_equal(t.state, TUN_UP);
+	/* never up: a target that does not answer is no failure */
+	assert_false(tunnel_probe(&t, false, "3 lost in a row", 30));
+	assert_int_equal(t.state, TUN_UP);
+	assert_false(tunnel_probe(&t, true, "2 replies in a row", 40));   /* was ok already */
+	assert_true(tunnel_probe(&t, false, "3 lost in a row", 50));
+	assert_int_equal(t.state, TUN_DOWN);
+	assert_false(t.obs.health_ok);
+	assert_true(t.obs.probe_failed);
+	assert_string_equal(t.reason, "health check down: probe: 3 lost in a row");
+	/* BFD up then down while the probe is down: health stays down, no change */
+	feed(&t, RD_OBS_HEALTH, true, 55);
+	assert_false(feed(&t, RD_OBS_HEALTH, false, 60));
+	/* probe back, BFD still down: still DOWN */
+	assert_false(tunnel_probe(&t, true, "2 replies in a row", 70));
+	assert_int_equal(t.state, TUN_DOWN);
+	assert_false(t.obs.probe_failed);
+	assert_true(feed(&t, RD_OBS_HEALTH, true, 80));
+	assert_int_equal(t.state, TUN_UP);
+	assert_int_equal(t.obs.up_since_ms, 80);
+	/* SA lost: new history for both checks */
+	feed(&t, RD_OBS_CHILD, false, 90);
+	feed(&t, RD_OBS_CHILD, true, 100);
+	assert_false(tunnel_probe(&t, false, "3 lost in a row", 110));
+	assert_true(t.obs.health_ok);
+}
+
 int
 main(void)
 {
@@ -116,6 +154,7 @@ main(void)
 		cmocka_unit_test(test_dynamic_lifecycle),
 		cmocka_unit_test(test_static_needs_no_bgp),
 		cmocka_unit_test(test_counters_and_drain),
+		cmocka_unit_test(test_probe_and_bfd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
