@@ -8,6 +8,7 @@
 
 #include "routerd/core.h"
 #include "routerd/log.h"
+#include "routerd/probe.h"
 
 #define POLL_INTERVAL_MS 1000
 #define INITIATE_RETRY_MS 10000
@@ -150,7 +151,8 @@ recompute(struct core *c)
 			obs[i][j] = c->tun[i][j].obs;
 	memset(&next, 0, sizeof(next));
 	memset(&empty, 0, sizeof(empty));
-	if (pol_decide(c->cfg, (const struct pol_obs (*)[RD_MAX_TUNNELS])obs, now, &next) != 0 ||
+	if (pol_decide_checked(c->cfg, (const struct pol_obs (*)[RD_MAX_TUNNELS])obs,
+			       probe_check_ok(c), now, &next) != 0 ||
 	    pol_diff(c->applied_valid ? &c->applied : &empty, &next, &changes, &n) != 0) {
 		log_warnx("recompute: policy engine out of memory");
 		free(obs);
@@ -396,6 +398,7 @@ core_start(struct core *c, struct event_base *base, struct rd_config *cfg)
 		log_warnx("%s: initial apply failed (%s); retrying when bgpd answers",
 			  c->bgp->name, strerror(-rc));
 	event_add(c->poll_ev, &tv);
+	probe_sync(c);
 	recompute(c);
 	log_info("started: %zu connection(s), %s", cfg->nconns,
 		 c->applied_valid ? "state applied" : "state pending");
@@ -453,6 +456,7 @@ core_reload(struct core *c)
 	free(c->tun);
 	c->tun = tun;
 	c->cfg = cfg;
+	probe_sync(c);
 	recompute(c);
 	conf_free(old);
 	log_info("reload: done, %zu connection(s)", cfg->nconns);
@@ -483,6 +487,7 @@ core_stop(struct core *c)
 		}
 	}
 	c->kern->fini(c->kern_st);
+	probe_stop(c);
 	pol_state_free(&c->applied);
 	event_free(c->recompute_ev);
 	event_free(c->holddown_ev);

@@ -21,6 +21,7 @@
 
 struct event_base;
 struct event;
+struct prober;
 
 struct core {
 	struct event_base *base;
@@ -45,6 +46,7 @@ struct core {
 	uint64_t started_ms;
 	unsigned long polls;                    /* poll ticks so far */
 	bool ike_lost;                          /* the IKE daemon went away; not back yet */
+	struct prober *prober;                  /* ICMP probes and LAN checks (probe.c) */
 };
 
 uint64_t core_now_ms(void);

@@ -9,6 +9,7 @@
 
 #include "routerd/log.h"
 #include "routerd/privs.h"
+#include "routerd/probe.h"
 
 int
 privs_drop(const char *user)
@@ -23,6 +24,12 @@ privs_drop(const char *user)
 		log_warn("privileges: initgroups %s", user);
 		return -1;
 	}
+	/* The ICMP socket of the probes and LAN checks, while still root: the
+	 * daemon then needs no CAP_NET_RAW (nor a ping_group_range that
+	 * includes its group). Opened whatever the configuration says, so a
+	 * reload may add probes; one idle socket that only lets echo replies
+	 * through (ICMP_FILTER). */
+	probe_preopen();
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN) != 0) {
 		log_warnx("privileges: capng_update failed");

@@ -1,0 +1,94 @@
+/* test_probe.c - the probe's rise/fall verdict (probe_fsm.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "routerd/probe.h"
+
+/* A sequence of outcomes ('.' reply, 'x' lost) and the verdict after each
+ * ('?' unknown, 'U' up, 'D' down); '!' marks where the verdict changes. */
+struct fcase {
+	uint32_t rise, fall;
+	const char *in;
+	const char *verdicts;
+	const char *changes;
+};
+
+static const struct fcase cases[] = {
+	{ 2, 3, "..", "?U", " !" },
+	{ 2, 3, "xxx", "??D", "  !" },
+	{ 2, 3, ".xx.xxx", "??????D", "      !" },    /* a reply resets the losses */
+	{ 2, 3, "..xxx.x..", "?UUUDDDDU", " !  !   !" },
+	{ 1, 1, ".x.x", "UDUD", "!!!!" },
+	{ 3, 2, "...x.", "??UUU", "  !  " },            /* one loss under fall 2: still up */
+	{ 2, 2, "xx.x..", "?DDDDU", " !   !" },
+};
+
+static char
+vchar(enum probe_verdict v)
+{
+	return v == PROBE_UP ? 'U' : v == PROBE_DOWN ? 'D' : '?';
+}
+
+static void
+test_table(void **st)
+{
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct probe_fsm f;
+		char got[32] = "", chg[32] = "", why[64];
+		size_t n = strlen(cases[k].in);
+
+		probe_fsm_init(&f, cases[k].rise, cases[k].fall);
+		for (size_t i = 0; i < n; i++) {
+			bool c = probe_fsm_result(&f, cases[k].in[i] == '.', why, sizeof(why));
+
+			got[i] = vchar(f.verdict);
+			chg[i] = c ? '!' : ' ';
+		}
+		got[n] = chg[n] = '\0';
+		if (strcmp(got, cases[k].verdicts) != 0 || strcmp(chg, cases[k].changes) != 0)
+			fail_msg("case %zu: got '%s' '%s'", k, got, chg);
+	}
+}
+
+static void
+test_why_and_counters(void **st)
+{
+	struct probe_fsm f;
+	char why[64];
+
+	probe_fsm_init(&f, 0, 0);       /* 0: the defaults */
+	assert_int_equal(f.rise, RD_DEFAULT_RISE);
+	assert_int_equal(f.fall, RD_DEFAULT_FALL);
+	assert_false(probe_fsm_result(&f, true, why, sizeof(why)));
+	assert_true(probe_fsm_result(&f, true, why, sizeof(why)));
+	assert_string_equal(why, "2 replies in a row");
+	probe_fsm_result(&f, false, why, sizeof(why));
+	probe_fsm_result(&f, false, why, sizeof(why));
+	assert_true(probe_fsm_result(&f, false, why, sizeof(why)));
+	assert_string_equal(why, "3 lost in a row");
+	assert_int_equal(f.received, 2);
+	assert_int_equal(f.lost, 3);
+	assert_string_equal(probe_verdict_str(f.verdict), "down");
+	probe_fsm_reset(&f);
+	assert_int_equal(f.verdict, PROBE_UNKNOWN);
+	assert_int_equal(f.lost, 3);
+	f.rise = 1;
+	assert_true(probe_fsm_result(&f, true, why, sizeof(why)));
+	assert_string_equal(why, "1 reply in a row");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_why_and_counters),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
