@@ -18,6 +18,7 @@
 #include "routerd/core.h"
 #include "routerd/ctlsrv.h"
 #include "routerd/log.h"
+#include "routerd/probe.h"
 
 #define REQ_MAX 4096
 
@@ -57,6 +58,30 @@ jstr_ip(uint32_t a)
 	return json_object_new_string(rd_ip_str(a, b));
 }
 
+/* A probe's state: target, verdict, timers and counters. */
+static json_object *
+probe_json(const struct probe_info *pi)
+{
+	json_object *o = json_object_new_object();
+	const struct probe_fsm *f = pi->fsm;
+
+	json_object_object_add(o, "target", jstr_ip(pi->target));
+	if (pi->source != 0)
+		json_object_object_add(o, "source", jstr_ip(pi->source));
+	json_object_object_add(o, "state", json_object_new_string(probe_verdict_str(f->verdict)));
+	json_object_object_add(o, "interval_ms", json_object_new_int64(pi->interval_ms));
+	json_object_object_add(o, "rise", json_object_new_int64(f->rise));
+	json_object_object_add(o, "fall", json_object_new_int64(f->fall));
+	json_object_object_add(o, "sent", json_object_new_int64((int64_t)f->sent));
+	json_object_object_add(o, "received", json_object_new_int64((int64_t)f->received));
+	json_object_object_add(o, "lost", json_object_new_int64((int64_t)f->lost));
+	json_object_object_add(o, "replies_in_a_row", json_object_new_int64(f->ok_run));
+	json_object_object_add(o, "lost_in_a_row", json_object_new_int64(f->lost_run));
+	json_object_object_add(o, "rtt_us", json_object_new_int64(f->last_rtt_us));
+	json_object_object_add(o, "error", json_object_new_string(pi->last_error));
+	return o;
+}
+
 static json_object *
 tunnel_json(struct core *c, size_t i, size_t j)
 {
@@ -67,6 +92,7 @@ tunnel_json(struct core *c, size_t i, size_t j)
 						  ? &c->applied.tunnels[i][j] : NULL;
 	json_object *o = json_object_new_object();
 	char buf[32], ifname[24];
+	struct probe_info pi;
 	uint64_t age = (core_now_ms() - t->last_change_ms) / 1000;
 	bool up = t->state == TUN_UP;
 
@@ -93,6 +119,8 @@ tunnel_json(struct core *c, size_t i, size_t j)
 	json_object_object_add(o, "child_up", json_object_new_boolean(t->obs.child_up));
 	json_object_object_add(o, "bgp_up", json_object_new_boolean(t->obs.bgp_up));
 	json_object_object_add(o, "health_ok", json_object_new_boolean(t->obs.health_ok));
+	if (probe_tunnel_info(c, tc->ifnum, &pi))
+		json_object_object_add(o, "probe", probe_json(&pi));
 	json_object_object_add(o, "drained", json_object_new_boolean(t->obs.drained));
 	json_object_object_add(o, "hold_down", json_object_new_boolean(po && po->in_hold_down));
 	json_object_object_add(o, "preferred",
@@ -141,6 +169,28 @@ show(struct core *c, const char *conn, const char **err)
 	json_object_object_add(gw, "asn", json_object_new_int64(c->cfg->gw.asn));
 	json_object_object_add(gw, "router_id", jstr_ip(c->cfg->gw.router_id));
 	json_object_object_add(gw, "hub", json_object_new_boolean(c->cfg->gw.hub));
+	if (c->cfg->gw.nchecks > 0) {
+		json_object *checks = json_object_new_array();
+		const bool *ok = probe_check_ok(c);
+
+		for (size_t k = 0; k < c->cfg->gw.nchecks; k++) {
+			const struct rd_check *ck = &c->cfg->gw.checks[k];
+			struct probe_info pi;
+			json_object *co, *pf = json_object_new_array();
+			char b[20];
+
+			co = probe_check_info(c, k, &pi) ? probe_json(&pi) : json_object_new_object();
+			json_object_object_add(co, "name", json_object_new_string(ck->name));
+			for (size_t j = 0; j < ck->nprefixes; j++)
+				json_object_array_add(pf, json_object_new_string(
+					rd_prefix_str(&ck->prefixes[j], b)));
+			json_object_object_add(co, "prefixes", pf);
+			json_object_object_add(co, "prefixes_advertised",
+					       json_object_new_boolean(ok == NULL || ok[k]));
+			json_object_array_add(checks, co);
+		}
+		json_object_object_add(gw, "checks", checks);
+	}
 	for (size_t i = 0; i < c->cfg->nconns; i++) {
 		if (conn && strcmp(conn, c->cfg->conns[i].name) != 0)
 			continue;

@@ -283,6 +283,32 @@ conn_header(FILE *out, struct json_object *c)
 	fputc('\n', out);
 }
 
+/* "ping 10.20.0.10 up, rtt 1.2 ms, 3 lost of 120 (2 in a row)" */
+static void
+fmt_probe(char *buf, size_t len, const char *what, struct json_object *p)
+{
+	int64_t rtt = 0, sent = 0, lost = 0, run = 0;
+	const char *err = jstr(p, "error");
+	size_t off;
+
+	jint(p, "rtt_us", &rtt);
+	jint(p, "sent", &sent);
+	jint(p, "lost", &lost);
+	jint(p, "lost_in_a_row", &run);
+	off = (size_t)snprintf(buf, len, "%s %s %s", what, dash(jstr(p, "target")),
+			       dash(jstr(p, "state")));
+	if (rtt > 0 && off < len)
+		off += (size_t)snprintf(buf + off, len - off, ", rtt %" PRId64 ".%" PRId64 " ms",
+					rtt / 1000, rtt % 1000 / 100);
+	if (off < len)
+		off += (size_t)snprintf(buf + off, len - off, ", %" PRId64 " lost of %" PRId64,
+					lost, sent);
+	if (run > 0 && off < len)
+		off += (size_t)snprintf(buf + off, len - off, " (%" PRId64 " in a row)", run);
+	if (err && *err && off < len)
+		snprintf(buf + off, len - off, ", last send: %s", err);
+}
+
 static int
 render_conn(FILE *out, struct json_object *c, time_t now)
 {
@@ -304,7 +330,40 @@ render_conn(FILE *out, struct json_object *c, time_t now)
 		tunnel_row(&rows[i + 1], json_object_array_get_idx(tuns, i), now);
 	print_table(out, rows, n + 1);
 	free(rows);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(tuns, i), *p;
+		char line[256];
+
+		if (!json_object_object_get_ex(t, "probe", &p) ||
+		    !json_object_is_type(p, json_type_object))
+			continue;
+		fmt_probe(line, sizeof(line), "probe", p);
+		fprintf(out, "  %s: %s\n", dash(jstr(t, "name")), line);
+	}
 	return 0;
+}
+
+/* "  check lan1: ping 10.20.0.10 down, ...; withdrawn: 10.20.0.0/16" */
+static void
+render_checks(FILE *out, struct json_object *gw)
+{
+	struct json_object *checks = jarr(gw, "checks");
+	size_t n = checks ? json_object_array_length(checks) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *k = json_object_array_get_idx(checks, i);
+		struct json_object *pf = jarr(k, "prefixes");
+		size_t np = pf ? json_object_array_length(pf) : 0;
+		char line[256];
+
+		fmt_probe(line, sizeof(line), "ping", k);
+		fprintf(out, "  check %s: %s; %s:", dash(jstr(k, "name")), line,
+			jbool(k, "prefixes_advertised") ? "advertising" : "withdrawn");
+		for (size_t j = 0; j < np; j++)
+			fprintf(out, " %s", dash(json_object_get_string(
+				json_object_array_get_idx(pf, j))));
+		fputc('\n', out);
+	}
 }
 
 int
@@ -325,6 +384,7 @@ ctl_render_text(FILE *out, struct json_object *reply, time_t now)
 		if (jbool(gw, "hub"))
 			fputs(", hub", out);
 		fputc('\n', out);
+		render_checks(out, gw);
 	}
 	n = json_object_array_length(conns);
 	if (n == 0)

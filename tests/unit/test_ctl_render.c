@@ -133,6 +133,7 @@ golden_case(const char *base)
 static void test_golden_full(void **st) { (void)st; golden_case("show-full"); }
 static void test_golden_empty(void **st) { (void)st; golden_case("show-empty"); }
 static void test_golden_minimal(void **st) { (void)st; golden_case("show-minimal"); }
+static void test_golden_health(void **st) { (void)st; golden_case("show-health"); }
 
 static void
 test_fmt_bytes(void **st)
@@ -318,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_golden_full),
 		cmocka_unit_test(test_golden_empty),
 		cmocka_unit_test(test_golden_minimal),
+		cmocka_unit_test(test_golden_health),
 		cmocka_unit_test(test_aws_mapping),
 		cmocka_unit_test(test_aws_minimal),
 		cmocka_unit_test(test_malformed),
