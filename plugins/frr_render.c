@@ -360,6 +360,8 @@ render_globals(struct parts *w, const struct rd_config *prev, const struct rd_co
 		frr_cmds_add(&w->router, "bgp ebgp-requires-policy");
 		frr_cmds_add(&w->router, "no bgp network import-check");
 		frr_cmds_add(&w->router, "bgp graceful-restart-disable");
+		/* %ADJCHANGE lines with the reason a session went down. */
+		frr_cmds_add(&w->router, "bgp log-neighbor-changes");
 	}
 	if (has_checks(cfg) && !has_checks(prev)) {
 		/* The tag on checked networks (see frr_render.h). */
