@@ -244,12 +244,41 @@ topo_kill_ns_procs() {
 	kill -KILL $(ip netns pids "$1" 2>/dev/null) 2>/dev/null || true
 }
 
+# topo_dump_state: on failure, a snapshot of every gateway's routing state
+# (BGP paths with their attributes, NHT, FIB, links, SAs, routerd's view)
+# into $RD_LOGDIR/state-GW.txt, taken before anything is stopped.
+topo_dump_state() {
+	local d gw c
+	for d in "$RD_RUNDIR"/*/frr; do
+		[ -S "$d/bgpd.vty" ] || continue
+		gw=$(basename "$(dirname "$d")")
+		{
+			for c in "show bgp summary" "show ip bgp json" "show ip nht" \
+				"show ip route" "show bfd peers brief" "show running-config"; do
+				echo "### vtysh: $c"
+				timeout 10 ip netns exec "$RD_RUN-$gw" vtysh --vty_socket "$d" -c "$c" 2>&1
+			done
+			for c in "ip -d link" "ip addr" "ip route" "ip xfrm state" "ip xfrm policy"; do
+				echo "### $c"
+				# shellcheck disable=SC2086
+				timeout 10 ip netns exec "$RD_RUN-$gw" $c 2>&1
+			done
+			if [ -S "$RD_RUNDIR/$gw/routerd/routerd.sock" ] && [ -n "${ROUTERCTL:-}" ]; then
+				echo "### routerctl --json show"
+				timeout 10 ip netns exec "$RD_RUN-$gw" "$ROUTERCTL" \
+					-s "$RD_RUNDIR/$gw/routerd/routerd.sock" --json show 2>&1
+			fi
+		} > "$RD_LOGDIR/state-$gw.txt" 2>&1
+	done
+}
+
 # topo_cleanup: the EXIT trap. Kills what we started, deletes namespaces,
 # saves configs to the log dir, and removes the log dir only on success.
 topo_cleanup() {
 	local rc=$? ns pids
 	trap - EXIT INT TERM
 	set +e
+	[ "$rc" = 0 ] || topo_dump_state
 	probe_stop_all
 	pids=$(cat "$RD_RUNDIR/pids" 2>/dev/null)
 	# shellcheck disable=SC2086

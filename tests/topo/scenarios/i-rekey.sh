@@ -73,6 +73,12 @@ sd_hq0=$(sadown hq) sd_br0=$(sadown branch)
 
 s3_sampler_start hq "$BRANCH_HOST" 100 hq
 s3_sampler_start branch "$HQ_HOST" 100 branch
+# Every XFRM event (SA and policy adds/deletes, ACQUIREs), timestamped: where
+# a lost probe fell relative to pluto's SA swap.
+for gw in hq branch; do
+	nsx "$gw" ip -ts monitor xfrm > "$RD_LOGDIR/xfrm-$gw.txt" 2>&1 &
+	echo $! >> "$RD_RUNDIR/pids"
+done
 t0=$(now_ms)
 probe_start hq-lan "$BRANCH_HOST" 10
 s3_replies_grow 100 || fail "no traffic before the rekeys"
