@@ -4,6 +4,16 @@
 #
 # A tunnel spec is "NAME:IFNUM:REQID:LOCAL_OUTSIDE:REMOTE_OUTSIDE:PSK"; a
 # neighbor spec is "PEER_IP:REMOTE_ASN:PREPEND" (PREPEND 0 or 1).
+#
+# Knobs (environment; the defaults are the baseline-two-site.sh setup):
+#   MANUAL_BGP_TIMERS  "KEEPALIVE HOLD" (default "3 9")
+#   MANUAL_BFD         1: BFD on every session (default), 0: no BFD
+#   BFD_INTERVAL_MS, BFD_MULT  the BFD profile (default 100 x 3)
+#   MANUAL_DPD         "DELAY_S TIMEOUT_S ACTION": IKEv2 liveness
+#                      (dpddelay, retransmit-timeout, dpdaction); default none
+#   MANUAL_NETWORKS    a file of extra prefixes (one a line) that
+#                      manual_bgp_config announces as well (network
+#                      statements, import-check off); default none
 
 # manual_updown DIR: write DIR/updown.sh, a no-route updown that only logs
 # its verb (libreswan's default would route 0/0 into the tunnel).
@@ -46,8 +56,14 @@ manual_ipsec_config() {
 		 	leftupdown=$dir/updown.sh
 		 	keyingtries=%forever
 		 	retransmit-interval=500
-
 		EOF
+		if [ -n "${MANUAL_DPD:-}" ]; then
+			local dd dt da
+			read -r dd dt da <<< "$MANUAL_DPD"
+			printf '\tdpddelay=%ss\n\tretransmit-timeout=%ss\n\tdpdaction=%s\n' \
+				"$dd" "$dt" "${da:-clear}" >> "$dir/ipsec.conf"
+		fi
+		echo >> "$dir/ipsec.conf"
 		printf '%s %s : PSK "%s"\n' "$loc" "$rem" "$psk" >> "$dir/ipsec.secrets"
 	done
 	chmod 600 "$dir/ipsec.secrets"
@@ -67,7 +83,8 @@ manual_inside_addr() {
 # DIR/bgpd.conf and DIR/bfdd.conf: one eBGP session with BFD per NEIGHBOR,
 # explicit route-maps (ebgp-requires-policy stays on), LAN_PREFIX announced,
 # AS path prepended twice on neighbors with PREPEND=1. BFD runs at
-# $BFD_INTERVAL_MS (100) x $BFD_MULT (3).
+# $BFD_INTERVAL_MS (100) x $BFD_MULT (3) unless MANUAL_BFD=0; BGP timers
+# $MANUAL_BGP_TIMERS; the prefixes in file $MANUAL_NETWORKS are announced too.
 manual_bgp_config() {
 	local dir=$1 asn=$2 rid=$3 lan=$4 n ip ras pre i=0
 	shift 4
@@ -84,15 +101,17 @@ manual_bgp_config() {
 		echo "router bgp $asn"
 		echo " bgp router-id $rid"
 		echo " bgp log-neighbor-changes"
-		echo " timers bgp 3 9"
+		echo " timers bgp ${MANUAL_BGP_TIMERS:-3 9}"
+		if [ -n "${MANUAL_NETWORKS:-}" ]; then echo " no bgp network import-check"; fi
 		for n in "$@"; do
 			IFS=: read -r ip ras pre <<< "$n"
 			echo " neighbor $ip remote-as $ras"
 			echo " neighbor $ip timers connect 2"
-			echo " neighbor $ip bfd profile fast"
+			if [ "${MANUAL_BFD:-1}" = 1 ]; then echo " neighbor $ip bfd profile fast"; fi
 		done
 		echo " address-family ipv4 unicast"
 		echo "  network $lan"
+		if [ -n "${MANUAL_NETWORKS:-}" ]; then sed 's/^/  network /' "$MANUAL_NETWORKS"; fi
 		for n in "$@"; do
 			IFS=: read -r ip ras pre <<< "$n"
 			i=$((i + 1))
