@@ -11,12 +11,15 @@ struct swan_tun {
 	uint32_t ifnum;
 };
 
+struct swan_hook_rx;
+
 struct swan {
 	struct rd_backend_env env;
 	struct rd_paths paths;
 	char hook_path[RD_PATH_MAX + 16];
 	int hook_fd;
 	struct event *hook_ev;
+	struct swan_hook_rx *hook_rx;   /* swan_hook.c's receiving thread */
 	bool no_xfrmi;                  /* ROUTERD_SWAN_NO_XFRMI=1: test knob */
 	int pluto_up;                   /* -1 unknown, 0 down, 1 up */
 	unsigned poll_timeouts;         /* polls in a row whose whack timed out */

@@ -35,10 +35,12 @@ static char dir[64];
 static struct rd_obs obs[64];
 static char obs_src[64][16];
 static int nobs;
+static int nnotify;             /* every notification, beyond the 64 kept */
 
 static void
 notify(void *arg, const struct rd_obs *o)
 {
+	nnotify++;
 	if (nobs < 64) {
 		obs[nobs] = *o;
 		snprintf(obs_src[nobs], sizeof(obs_src[0]), "%s", o->source);
@@ -349,6 +351,12 @@ test_hook(void **state)
 	m.reqid = 3;
 	n = hookmsg_format(&m, buf, sizeof(buf));
 	send_dgram(buf, (size_t)n);
+	/* A thread receives: wait until the last one has reached the loop. */
+	for (int i = 0; i < 400 && nobs < 2; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		if (nobs < 2)
+			usleep(5000);
+	}
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	assert_int_equal(nobs, 2);
 	assert_int_equal(obs[0].kind, RD_OBS_CHILD);
@@ -356,6 +364,42 @@ test_hook(void **state)
 	assert_true(obs[0].up);
 	assert_string_equal(obs[0].source, "updown");
 	assert_false(obs[1].up);
+}
+
+/*
+ * A burst far beyond the socket's queue (net.unix.max_dgram_qlen, 10) while
+ * the loop does not run (as during a long FRR apply): blocking sends all
+ * complete (the thread drains the socket), and every message reaches the
+ * loop afterwards. Before the thread, the 11th send would wait forever
+ * (routerd-updown's non-blocking send: the event was dropped).
+ */
+static void
+test_hook_burst(void **state)
+{
+	struct rd_config a;
+	struct rd_connection ca;
+	struct rd_peer pa;
+	struct hookmsg m = { .reqid = 3 };
+	char buf[HOOKMSG_MAX];
+	const int burst = 200;
+
+	config(&a, &ca, &pa, 2);
+	assert_int_equal(rd_ike_libreswan.apply(st, NULL, &a), 0);
+	strcpy(m.connection, "rd-vpn-t2");
+	nnotify = 0;
+	alarm(20);                      /* a lost thread fails, not hangs */
+	for (int i = 0; i < burst; i++) {
+		m.verb = i % 2 ? HOOK_DOWN_CLIENT : HOOK_UP_CLIENT;     /* each one a change */
+		int n = hookmsg_format(&m, buf, sizeof(buf));
+		send_dgram(buf, (size_t)n);
+	}
+	alarm(0);
+	for (int i = 0; i < 400 && nnotify < burst; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		if (nnotify < burst)
+			usleep(5000);
+	}
+	assert_int_equal(nnotify, burst);
 }
 
 static void
@@ -380,6 +424,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_apply_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hook_burst, setup, teardown),
 		cmocka_unit_test(test_exec_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
