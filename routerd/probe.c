@@ -29,6 +29,7 @@ struct probe {
 	size_t check;                           /* check: index in cfg->gw.checks */
 	uint32_t target, source, interval_ms;
 	struct probe_fsm fsm;
+	uint32_t child_ups;                     /* tunnel: the SA the history is about */
 	uint16_t seq;
 	bool outstanding;
 	uint64_t sent_ms;
@@ -251,11 +252,15 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (!p->is_check) {
 		struct tunnel *t = core_tunnel(p->pr->core, p->ifnum);
 
-		/* No IPsec SA, nothing to probe: a new SA starts a new history. */
-		if (t == NULL || !t->obs.child_up) {
+		/* No IPsec SA, nothing to probe; a new SA starts a new history
+		 * (also when it went down and up again within one interval). */
+		if (t == NULL || !t->obs.child_up || t->child_ups != p->child_ups) {
 			probe_fsm_reset(&p->fsm);
 			p->outstanding = false;
-			return;
+			if (t != NULL)
+				p->child_ups = t->child_ups;
+			if (t == NULL || !t->obs.child_up)
+				return;
 		}
 	}
 	if (p->outstanding) {

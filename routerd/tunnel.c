@@ -133,6 +133,8 @@ tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms)
 	if (flag == NULL || *flag == obs->up)
 		return false;
 	*flag = obs->up;
+	if (obs->kind == RD_OBS_CHILD && obs->up)
+		t->child_ups++;
 	log_info("tunnel %s (ipsec%u): %s %s (%s%s%s)", t->name, t->ifnum, kind_names[obs->kind],
 		 obs->up ? "up" : "down", obs->source ? obs->source : "?",
 		 obs->reason ? ": " : "", obs->reason ? obs->reason : "");

@@ -38,6 +38,7 @@ struct tunnel {
 	bool health_seen_up;                    /* BFD was up since the SA came up */
 	bool bfd_ok, probe_ok;                  /* obs.health_ok = bfd_ok && probe_ok */
 	bool probe_seen_up;                     /* the probe was up since the SA came up */
+	uint32_t child_ups;                     /* IPsec SA down -> up transitions seen */
 	uint64_t last_initiate_ms;              /* startup start: last whack --initiate */
 	bool addr_installed;                    /* inside /30 put on ipsecN */
 	int link_up;                            /* ipsecN admin state set: -1 unknown, 0, 1 */

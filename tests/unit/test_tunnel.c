@@ -141,8 +141,10 @@ test_probe_and_bfd(void **st)
 	assert_int_equal(t.state, TUN_UP);
 	assert_int_equal(t.obs.up_since_ms, 80);
 	/* SA lost: new history for both checks */
+	assert_int_equal(t.child_ups, 1);
 	feed(&t, RD_OBS_CHILD, false, 90);
 	feed(&t, RD_OBS_CHILD, true, 100);
+	assert_int_equal(t.child_ups, 2);       /* the prober restarts its history */
 	assert_false(tunnel_probe(&t, false, "3 lost in a row", 110));
 	assert_true(t.obs.health_ok);
 }
