@@ -129,6 +129,92 @@ arm_holddown(struct core *c, uint64_t next_ms)
 	evtimer_add(c->holddown_ev, &tv);
 }
 
+static bool
+attrs_sent(const struct core *c, uint32_t ifnum)
+{
+	for (size_t i = 0; i < c->nattrs_sent; i++)
+		if (c->attrs_sent[i] == ifnum)
+			return true;
+	return false;
+}
+
+static void
+set_attrs_sent(struct core *c, uint32_t ifnum, bool sent)
+{
+	for (size_t i = 0; i < c->nattrs_sent; i++) {
+		if (c->attrs_sent[i] == ifnum) {
+			if (!sent)
+				c->attrs_sent[i] = c->attrs_sent[--c->nattrs_sent];
+			return;
+		}
+	}
+	if (sent) {
+		uint32_t *v = realloc(c->attrs_sent, (c->nattrs_sent + 1) * sizeof(*v));
+
+		if (v == NULL)
+			return;         /* not remembered: the next enable sends them again */
+		c->attrs_sent = v;
+		c->attrs_sent[c->nattrs_sent++] = ifnum;
+	}
+}
+
+/*
+ * A neighbor-enable carries the tunnel's attributes (pol_change.to) and the
+ * FRR renderer sends them with it: 16 route-map commands, and bgpd 8.4
+ * commits each route-map command on its own (a northbound commit whose cost
+ * grows with the whole configuration). An UP event cost 32 ms at 10
+ * neighbors and ~300 ms at 30 (loaded host), seconds at 100, where a DOWN
+ * (one 'neighbor shutdown') cost 1 ms. Once bgpd took a tunnel's attributes
+ * (an enable or attrs change applied since bgpd's state was last known),
+ * it keeps them while the neighbor is shut down, and any difference is its
+ * own POL_ATTRS change in the same batch: the enable need not repeat them.
+ * Everything is sent again when nothing is known (start, bgpd back, a
+ * failed apply: applied_valid false) and for a tunnel whose route-maps a
+ * reload created anew (forget_recreated()).
+ */
+static void
+drop_known_attrs(struct core *c, struct pol_change *ch, size_t n)
+{
+	if (!c->applied_valid)
+		c->nattrs_sent = 0;
+	for (size_t k = 0; k < n; k++)
+		if (ch[k].kind == POL_NEIGHBOR_ENABLE && ch[k].to != NULL &&
+		    attrs_sent(c, ch[k].ifnum))
+			ch[k].to = NULL;
+}
+
+/* After a batch bgpd took: the tunnels whose attributes it now holds. */
+static void
+note_attrs_sent(struct core *c, const struct pol_change *ch, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if ((ch[k].kind == POL_NEIGHBOR_ENABLE || ch[k].kind == POL_ATTRS) &&
+		    ch[k].to != NULL)
+			set_attrs_sent(c, ch[k].ifnum, true);
+}
+
+/*
+ * Reload: a dynamic tunnel whose route-maps the FRR renderer created anew
+ * (no dynamic tunnel with its ifnum before, or other names) holds none of
+ * the attributes sent before.
+ */
+static void
+forget_recreated(struct core *c, const struct rd_config *old, const struct rd_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nconns; i++) {
+		const struct rd_connection *cc = &cfg->conns[i];
+
+		for (size_t j = 0; cc->routing == RD_ROUTING_DYNAMIC && j < cc->ntunnels; j++) {
+			struct rd_connection *pc = NULL;
+			const struct rd_tunnel *pt = conf_tunnel_by_ifnum(old, cc->tunnels[j].ifnum, &pc);
+
+			if (pt == NULL || pc->routing != RD_ROUTING_DYNAMIC ||
+			    strcmp(pc->name, cc->name) != 0 || strcmp(pt->name, cc->tunnels[j].name) != 0)
+				set_attrs_sent(c, cc->tunnels[j].ifnum, false);
+		}
+	}
+}
+
 /* One apply cycle. The new desired state becomes 'applied' only if the
  * backend took every change; otherwise the next poll retries from scratch. */
 static void
@@ -160,6 +246,7 @@ recompute(struct core *c)
 		return;
 	}
 	free(obs);
+	drop_known_attrs(c, changes, n);
 	for (size_t k = 0; k < n; k++) {
 		char p[20];
 
@@ -180,6 +267,7 @@ recompute(struct core *c)
 	if (n > 0)
 		log_info("apply: %zu change(s) applied in %llu ms", n,
 			 (unsigned long long)(core_now_ms() - now));
+	note_attrs_sent(c, changes, n);
 	free(changes);
 	pol_state_free(&c->applied);
 	c->applied = next;
@@ -456,6 +544,7 @@ core_reload(struct core *c)
 	free(c->tun);
 	c->tun = tun;
 	c->cfg = cfg;
+	forget_recreated(c, old, cfg);
 	probe_sync(c);
 	recompute(c);
 	conf_free(old);
@@ -493,5 +582,6 @@ core_stop(struct core *c)
 	event_free(c->holddown_ev);
 	event_free(c->poll_ev);
 	free(c->tun);
+	free(c->attrs_sent);
 	conf_free(c->cfg);
 }

@@ -30,6 +30,8 @@ struct core {
 	struct tunnel (*tun)[RD_MAX_TUNNELS];   /* [cfg->nconns][ntunnels] */
 	struct pol_state applied;               /* what the backends hold */
 	bool applied_valid;                     /* false: re-apply everything */
+	uint32_t *attrs_sent;                   /* ifnums whose route-map attributes */
+	size_t nattrs_sent;                     /*   bgpd holds (core.c drop_known_attrs) */
 
 	struct rd_paths paths;
 	struct rd_backend_env env;
