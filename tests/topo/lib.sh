@@ -258,6 +258,14 @@ topo_dump_state() {
 				echo "### vtysh: $c"
 				timeout 10 ip netns exec "$RD_RUN-$gw" vtysh --vty_socket "$d" -c "$c" 2>&1
 			done
+			for c in $(timeout 10 ip netns exec "$RD_RUN-$gw" vtysh --vty_socket "$d" \
+					-c "show bgp summary json" 2>/dev/null |
+					jq -r '.ipv4Unicast.peers // {} | keys[]' 2>/dev/null); do
+				echo "### vtysh: advertised to / received from $c (after policy / before)"
+				timeout 10 ip netns exec "$RD_RUN-$gw" vtysh --vty_socket "$d" \
+					-c "show ip bgp neighbors $c advertised-routes" \
+					-c "show ip bgp neighbors $c received-routes" 2>&1
+			done
 			for c in "ip -d link" "ip addr" "ip route" "ip xfrm state" "ip xfrm policy"; do
 				echo "### $c"
 				# shellcheck disable=SC2086
