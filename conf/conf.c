@@ -197,6 +197,16 @@ check_equal(const struct rd_check *a, const struct rd_check *b)
 }
 
 bool
+rd_checked_prefixes_equal(const struct rd_config *a, const struct rd_config *b)
+{
+	for (size_t i = 0; i < b->gw.nprefixes; i++)
+		if (rd_prefix_checked(a, &b->gw.prefixes[i]) !=
+		    rd_prefix_checked(b, &b->gw.prefixes[i]))
+			return false;
+	return true;
+}
+
+bool
 rd_prefix_checked(const struct rd_config *cfg, const struct rd_prefix *p)
 {
 	for (size_t i = 0; i < cfg->gw.nchecks; i++)

@@ -274,6 +274,8 @@ struct rd_tunnel *conf_tunnel_by_ifnum(const struct rd_config *cfg, uint32_t ifn
 
 /* Is gateway prefix p gated by a check (any check listing it)? */
 bool rd_prefix_checked(const struct rd_config *cfg, const struct rd_prefix *p);
+/* Every gateway prefix of b is gated in a exactly when it is in b. */
+bool rd_checked_prefixes_equal(const struct rd_config *a, const struct rd_config *b);
 
 /* Helpers shared by printer, plugins and tests. buf >= 20 bytes for prefixes. */
 const char *rd_ip_str(uint32_t addr, char buf[16]);

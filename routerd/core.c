@@ -570,6 +570,10 @@ core_reload(struct core *c)
 	c->tun = tun;
 	c->cfg = cfg;
 	forget_recreated(c, old, cfg);
+	/* A gateway prefix that gained a check is advertised per session from
+	 * now on (frr_render.h): re-send every advert, not just the changes. */
+	if (!rd_checked_prefixes_equal(old, cfg))
+		c->applied_valid = false;
 	probe_sync(c);
 	recompute(c);
 	conf_free(old);

@@ -427,6 +427,16 @@ test_checks(void **state)
 	assert_int_equal(k->fall, RD_DEFAULT_FALL);
 	assert_int_equal(k->nprefixes, 1);
 	assert_true(rd_prefix_checked(c, &c->gw.prefixes[0]));
+	{
+		struct rd_config *plain;
+
+		assert_int_equal(tc_load(tc_conf("", "", ""), &d, &plain), 0);
+		assert_false(rd_prefix_checked(plain, &plain->gw.prefixes[0]));
+		assert_true(rd_checked_prefixes_equal(c, c));
+		assert_false(rd_checked_prefixes_equal(plain, c));     /* gained a check */
+		assert_false(rd_checked_prefixes_equal(c, plain));     /* lost it */
+		conf_free(plain);
+	}
 	conf_free(c);
 
 	/* gateway line 1 is "gateway {  asn 64512 router-id ... outside 192.0.2.1",
