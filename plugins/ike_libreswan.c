@@ -295,6 +295,29 @@ ike_down(void *state, const struct rd_config *cfg, uint32_t ifnum)
 	return whack(state, "--down", name) < 0 ? -EIO : 0;
 }
 
+static int
+ike_rekey(void *state, const struct rd_config *cfg, uint32_t ifnum)
+{
+	struct swan *s = state;
+	char name[SWAN_CONN_NAME_MAX], out[2048];
+	int rc;
+
+	if (tunnel_name(cfg, ifnum, name) == NULL)
+		return -ENOENT;
+	/* Synchronous: whack stays attached until the CREATE_CHILD_SA exchange
+	 * has installed the new SAs ("... rekeyed Child SA #N") or failed. */
+	rc = ipsec(s, out, sizeof(out), "whack", "--ctlsocket", s->paths.pluto_ctl,
+		   "--rekey-ipsec", "--name", name, NULL);
+	if (rc < 0)
+		return rc;
+	if (strstr(out, "rekeyed Child SA") == NULL) {
+		out[strcspn(out, "\n")] = '\0';
+		log_warnx("libreswan: %s: rekey not confirmed by whack (exit %d): %s", name, rc, out);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
 /* pluto gone: every known tunnel is down; say so once, then BACKEND down. */
 static void
 pluto_lost(struct swan *s)
@@ -409,6 +432,7 @@ const struct rd_ike_ops rd_ike_libreswan = {
 	.apply = ike_apply,
 	.up = ike_up,
 	.down = ike_down,
+	.rekey = ike_rekey,
 	.poll = ike_poll,
 	.fini = ike_fini,
 };

@@ -45,7 +45,11 @@ enum rd_obs_kind {
 	RD_OBS_COUNTERS,        /* bytes in/out refreshed */
 	RD_OBS_BACKEND,         /* a daemon (pluto, bgpd) went away / came back:
 				 * ifnum 0, up = reachable; the core re-applies */
+	RD_OBS_FIB,             /* an IPv4 route via a tunnel changed in the kernel's
+				 * main table (fib_* below); up = via a tunnel now */
 };
+
+#define RD_FIB_MAXVIA 4         /* tunnels one route is reported via (ECMP) */
 
 /* One observation, delivered by a backend to the core. */
 struct rd_obs {
@@ -56,6 +60,13 @@ struct rd_obs {
 	const char *reason;     /* human text for the log and routerctl */
 	uint64_t bytes_in, bytes_out;       /* RD_OBS_COUNTERS */
 	uint32_t accepted, advertised;      /* RD_OBS_BGP: prefix counts */
+	/* RD_OBS_FIB: route fib_prefix/fib_plen (host order) now goes via the
+	 * tunnels fib_via[] (none: deleted, or moved off the tunnels), before via
+	 * fib_was[]; ifnum = fib_via[0] or else fib_was[0]; reason: what the
+	 * kernel said ("route replaced", "ipsec10 down", ...). */
+	uint32_t fib_prefix;
+	uint8_t fib_plen, fib_nvia, fib_nwas;
+	uint32_t fib_via[RD_FIB_MAXVIA], fib_was[RD_FIB_MAXVIA];
 };
 
 typedef void (*rd_notify_fn)(void *arg, const struct rd_obs *obs);
@@ -92,6 +103,9 @@ struct rd_ike_ops {
 	/* Bring one tunnel up (initiate) or down (delete its SAs). */
 	int (*up)(void *state, const struct rd_config *cfg, uint32_t ifnum);
 	int (*down)(void *state, const struct rd_config *cfg, uint32_t ifnum);
+	/* Rekey the tunnel's Child SA now; returns when the exchange is over
+	 * (0: new SAs installed). */
+	int (*rekey)(void *state, const struct rd_config *cfg, uint32_t ifnum);
 	/* Reconcile: ask pluto what is established and notify the differences. */
 	int (*poll)(void *state, const struct rd_config *cfg);
 	/* Remove what this backend created (conns, files). */

@@ -19,6 +19,7 @@
 #include "routerd/ctlsrv.h"
 #include "routerd/log.h"
 #include "routerd/probe.h"
+#include "routerd/rekey.h"
 
 #define REQ_MAX 4096
 
@@ -122,6 +123,7 @@ tunnel_json(struct core *c, size_t i, size_t j)
 	if (probe_tunnel_info(c, tc->ifnum, &pi))
 		json_object_object_add(o, "probe", probe_json(&pi));
 	json_object_object_add(o, "drained", json_object_new_boolean(t->obs.drained));
+	json_object_object_add(o, "rekeying", json_object_new_boolean(rekey_in_progress(t)));
 	json_object_object_add(o, "hold_down", json_object_new_boolean(po && po->in_hold_down));
 	json_object_object_add(o, "preferred",
 			       json_object_new_boolean(cc->mode == RD_MODE_ACTIVE_ACTIVE ||
@@ -225,7 +227,7 @@ static json_object *
 handle(struct ctlsrv *s, const char *text)
 {
 	json_object *req = json_tokener_parse(text), *rep = NULL;
-	const char *cmd, *err = "unknown command (show, drain, undrain, reload)";
+	const char *cmd, *err = "unknown command (show, drain, undrain, rekey, reload)";
 
 	if (req == NULL || !json_object_is_type(req, json_type_object)) {
 		err = "request is not a JSON object";
@@ -242,6 +244,13 @@ handle(struct ctlsrv *s, const char *text)
 		if (tun == NULL)
 			err = "drain needs \"tunnel\": \"CONNECTION/TUNNEL\"";
 		else if (core_drain(s->core, tun, cmd[0] == 'd', &err) == 0)
+			rep = json_object_new_object();
+	} else if (strcmp(cmd, "rekey") == 0) {
+		const char *tun = jget(req, "tunnel");
+
+		if (tun == NULL)
+			err = "rekey needs \"tunnel\": \"CONNECTION/TUNNEL\"";
+		else if (core_rekey(s->core, tun, &err) == 0)
 			rep = json_object_new_object();
 	} else if (strcmp(cmd, "reload") == 0) {
 		if (s->reload(s->reload_arg) == 0)

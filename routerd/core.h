@@ -64,6 +64,8 @@ void core_stop(struct core *c);
 void core_observe(void *arg, const struct rd_obs *obs);
 /* Drain or undrain "conn/tun"; -1 with *err set when unknown. */
 int core_drain(struct core *c, const char *name, bool drain, const char **err);
+/* Recompute and apply now (synchronous: on return the backends hold it). */
+void core_recompute_now(struct core *c);
 /* Schedule a recompute on the loop. */
 void core_schedule(struct core *c);
 

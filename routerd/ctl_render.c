@@ -19,6 +19,7 @@ static const struct ctl_cmd {
 	{ "show", "connection", -1 },
 	{ "drain", "tunnel", 1 },
 	{ "undrain", "tunnel", 1 },
+	{ "rekey", "tunnel", 1 },
 	{ "reload", NULL, 0 },
 };
 

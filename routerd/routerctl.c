@@ -42,6 +42,7 @@ usage(FILE *f)
 		"usage: routerctl [-s SOCKET] [--json] show [--aws] [CONNECTION]\n"
 		"       routerctl [-s SOCKET] [--json] drain CONNECTION/TUNNEL\n"
 		"       routerctl [-s SOCKET] [--json] undrain CONNECTION/TUNNEL\n"
+		"       routerctl [-s SOCKET] [--json] rekey CONNECTION/TUNNEL\n"
 		"       routerctl [-s SOCKET] [--json] reload\n"
 		"       routerctl --help | --version\n"
 		"\n"

@@ -133,8 +133,10 @@ tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms)
 	if (flag == NULL || *flag == obs->up)
 		return false;
 	*flag = obs->up;
-	if (obs->kind == RD_OBS_CHILD && obs->up)
+	if (obs->kind == RD_OBS_CHILD && obs->up) {
 		t->child_ups++;
+		t->child_since_ms = now_ms;
+	}
 	log_info("tunnel %s (ipsec%u): %s %s (%s%s%s)", t->name, t->ifnum, kind_names[obs->kind],
 		 obs->up ? "up" : "down", obs->source ? obs->source : "?",
 		 obs->reason ? ": " : "", obs->reason ? obs->reason : "");
@@ -168,13 +170,38 @@ tunnel_probe(struct tunnel *t, bool up, const char *why, uint64_t now_ms)
 	return true;
 }
 
+/* obs.drained from its two sources; true when it changed. */
+static bool
+update_drained(struct tunnel *t)
+{
+	bool d = t->op_drained || t->rekey_drained;
+
+	if (t->obs.drained == d)
+		return false;
+	t->obs.drained = d;
+	return true;
+}
+
 bool
 tunnel_set_drain(struct tunnel *t, bool drained, uint64_t now_ms)
 {
-	if (t->obs.drained == drained)
+	(void)now_ms;
+	if (t->op_drained == drained)
 		return false;
-	t->obs.drained = drained;
+	t->op_drained = drained;
 	log_info("tunnel %s (ipsec%u): %s by operator", t->name, t->ifnum,
 		 drained ? "drained" : "undrained");
-	return true;
+	return update_drained(t);
+}
+
+bool
+tunnel_set_rekey_drain(struct tunnel *t, bool drained, uint64_t now_ms)
+{
+	(void)now_ms;
+	if (t->rekey_drained == drained)
+		return false;
+	t->rekey_drained = drained;
+	log_info("tunnel %s (ipsec%u): %s for a planned rekey", t->name, t->ifnum,
+		 drained ? "drained" : "undrained");
+	return update_drained(t);
 }

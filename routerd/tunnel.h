@@ -43,6 +43,13 @@ struct tunnel {
 	bool addr_installed;                    /* inside /30 put on ipsecN */
 	int link_up;                            /* ipsecN admin state set: -1 unknown, 0, 1 */
 	bool seen;                              /* still in the running config (reload) */
+	/* obs.drained = op_drained || rekey_drained */
+	bool op_drained;                        /* routerctl drain */
+	bool rekey_drained;                     /* drained for a planned rekey (rekey.c) */
+	int rekey_phase;                        /* enum rekey_phase (rekey.c) */
+	uint64_t rekey_next_ms;                 /* when the current phase ends */
+	uint64_t rekey_started_ms;              /* planned rekey: when it began */
+	uint64_t child_since_ms;                /* current Child SA installed (or rekeyed) */
 };
 
 /* Initialise a tunnel from its configuration; state DOWN, "not yet seen". */
@@ -61,8 +68,10 @@ bool tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms)
  */
 bool tunnel_probe(struct tunnel *t, bool up, const char *why, uint64_t now_ms);
 
-/* Drain/undrain; returns true when it changed. */
+/* Drain/undrain by the operator; returns true when obs.drained changed. */
 bool tunnel_set_drain(struct tunnel *t, bool drained, uint64_t now_ms);
+/* Drain/undrain for a planned rekey (rekey.c); same return. */
+bool tunnel_set_rekey_drain(struct tunnel *t, bool drained, uint64_t now_ms);
 
 const char *tunnel_state_str(enum tun_state s);
 

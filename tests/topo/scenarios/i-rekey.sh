@@ -1,38 +1,40 @@
 #!/usr/bin/env bash
-# Scenario i: rekeys under traffic do not disturb routing.
-# XFAIL: each Child SA rekey loses ~3 probes to XfrmAcquireError while pluto swaps the SAs (routing, BGP and routerd stay undisturbed); not fixed yet
+# Scenario i: rekeys under traffic lose nothing and do not disturb routing.
 #
-# Why explicit rekeys: the AWS ranges routerd enforces (phase 1 lifetime
+# Why rekeys on demand: the AWS ranges routerd enforces (phase 1 lifetime
 # 900-28800 s, phase 2 900-3600 s and below phase 1, rekey margin >= 60 s)
 # make the shortest honest configuration rekey every ~10-15 minutes, far too
 # slow for a test. Writing shorter lifetimes into pluto's files behind
 # routerd's back would test a configuration routerd can never produce. So
-# the scenario keeps the shipped examples and triggers the rekeys pluto
-# would do at lifetime expiry explicitly, with
-# `ipsec whack --rekey-ipsec|--rekey-ike --name rd-hq-branch-tun1` (4.10
-# syntax), alternately from each end: the same code path (a CREATE_CHILD_SA
-# exchange, new SAs installed before the old ones are deleted, no updown
-# up/down), on demand.
+# the rekeys are triggered on demand, through the code paths used at
+# lifetime expiry:
+#   - Child SA: `routerctl rekey hq-branch/tun1`, routerd's planned rekey
+#     (routerd/rekey.c), the same procedure routerd starts by itself before
+#     pluto's own rekey is due: drain tun1 (traffic moves to tun2 in both
+#     directions), `whack --rekey-ipsec`, undrain.
+#   - IKE SA: `ipsec whack --rekey-ike` (pluto's own path; it does not touch
+#     the ESP SAs).
+# Alternately from each end, under a 10 ms probe stream hq-lan -> branch-lan:
+# tun1 is rekeyed 5 times (3 Child SA, 2 IKE SA). Proof each rekey happened:
+# tun1's ESP SPIs all change (Child) or its newest IKE SA serial changes
+# (IKE). Asserted: no lost probe; the BGP sessions are not reset
+# (connectionsDropped unchanged, peerUptimeMsec keeps growing); routerd logs
+# no state transition and no IPsec SA loss for tun1 at either end; each
+# planned rekey moved the FIB to tun2 and back at each end and nothing else
+# (FIB sampled every 100 ms; IKE rekeys move nothing); tun1 carries the
+# traffic at the end.
 #
-# Under a 10 ms probe stream hq-lan -> branch-lan, tun1 is rekeyed 5 times
-# (3 Child SA rekeys, 2 IKE SA rekeys). Proof each rekey happened: tun1's
-# ESP SPIs all change (Child rekey) or its newest IKE SA serial changes (IKE
-# rekey). Asserted: no lost probe, the FIB at both ends stays on ipsec10
-# (sampled every 100 ms; hq sees no route event for the branch LAN in `ip
-# monitor route`), the BGP sessions are not reset (connectionsDropped
-# unchanged, peerUptimeMsec keeps growing), routerd logs no state
-# transition and no IPsec SA loss for tun1 at either end.
-#
-# Status (TCG guest, libreswan 4.10, kernel 6.1): every routing assertion
-# holds (no FIB change, no route event, no BGP reset, no routerd
-# transition), but a few probes are lost at Child SA rekeys (15 of 4713 in
-# one run), and exactly as many outbound packets are counted as
-# XfrmAcquireError (no usable outbound SA for a moment) at the two ends:
-# a data-plane handover gap in pluto's SA replacement, below routerd. The
-# zero-loss assertion stays: the issue promises no lost probes.
+# Why the drain: libreswan 4.10, answering a Child SA rekey, installs the
+# new outbound SA at once and the kernel sends on the newest SA, while the
+# initiator still holds that SPI as a larval (ACQ) state until it has
+# processed the response: what arrives meanwhile is dropped
+# (XfrmAcquireError, an inbound counter). Measured here before the planned
+# rekey existed: 7-15 probes lost over 3 in-place rekeys. An in-place rekey
+# (`whack --rekey-ipsec` directly, what pluto does if routerd is not there)
+# is still done once at the end and its loss reported, not asserted.
 # Configs: the two-site examples with BFD 1000 ms x 5 (s3_configs): the
-# default 300 ms x 3 flaps in a TCG guest on a host shared with other VMs,
-# and a flap would be blamed on what this scenario tests.
+# default flaps in a TCG guest on a loaded host, and a flap would be blamed
+# on what this scenario tests.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/lib.sh"
@@ -76,25 +78,38 @@ s3_sampler_start branch "$HQ_HOST" 100 branch
 # Every XFRM event (SA and policy adds/deletes, ACQUIREs), timestamped: where
 # a lost probe fell relative to pluto's SA swap.
 for gw in hq branch; do
-	nsx "$gw" ip -ts monitor xfrm > "$RD_LOGDIR/xfrm-$gw.txt" 2>&1 &
+	nsx "$gw" ip -ts xfrm monitor > "$RD_LOGDIR/xfrm-$gw.txt" 2>&1 &
 	echo $! >> "$RD_RUNDIR/pids"
 done
 t0=$(now_ms)
 probe_start hq-lan "$BRANCH_HOST" 10
 s3_replies_grow 100 || fail "no traffic before the rekeys"
 
-n=0
+# planned_done GW N: GW's routerd logged N "planned rekey done" for tun1.
+planned_done() {
+	[ "$(grep -c 'tunnel hq-branch/tun1: planned rekey done' "$RD_LOGDIR/$1-routerd.log")" -ge "$2" ]
+}
+n=0 planned=0
 for step in hq:ipsec hq:ike branch:ipsec branch:ike hq:ipsec; do
 	gw=${step%:*} what=${step#*:} n=$((n + 1))
 	spis=$(s3_spis hq 10) serial=$(ike_serial "$gw")
 	t=$(now_ms)
-	whack_ns "$gw" "$RD_RUNDIR/$gw/pluto" "--rekey-$what" --name "$CONN" >/dev/null ||
-		fail "whack --rekey-$what failed on $gw"
 	if [ "$what" = ipsec ]; then
+		done0=$(grep -c 'tunnel hq-branch/tun1: planned rekey done' "$RD_LOGDIR/$gw-routerd.log" || true)
+		rctl "$gw" rekey hq-branch/tun1 || fail "routerctl rekey failed on $gw"
 		wait_until 60 "rekey $n: all of tun1's SPIs replaced (were $spis)" spis_all_new hq "$spis" ||
 			fail "Child SA rekey $n did not happen"
-		log "rekey $n ($what from $gw): SPIs $spis-> $(s3_spis hq 10)($(( $(now_ms) - t )) ms)"
+		wait_until 30 "rekey $n: $gw's routerd undrained tun1" planned_done "$gw" $((done0 + 1)) ||
+			fail "planned rekey $n did not finish"
+		planned=$((planned + 1))
+		log "rekey $n (planned, from $gw): SPIs $spis-> $(s3_spis hq 10)($(( $(now_ms) - t )) ms)"
+		wait_until 30 "rekey $n: hq back on ipsec10" fib_dev_is hq "$BRANCH_HOST" ipsec10 ||
+			fail "traffic did not return to tun1 after rekey $n"
+		wait_until 30 "rekey $n: branch back on ipsec10" fib_dev_is branch "$HQ_HOST" ipsec10 ||
+			fail "traffic did not return to tun1 at the branch after rekey $n"
 	else
+		whack_ns "$gw" "$RD_RUNDIR/$gw/pluto" "--rekey-$what" --name "$CONN" >/dev/null ||
+			fail "whack --rekey-$what failed on $gw"
 		wait_until 60 "rekey $n: new IKE SA on $gw (was #$serial)" serial_changed "$gw" "$serial" ||
 			fail "IKE SA rekey $n did not happen"
 		log "rekey $n ($what from $gw): IKE SA #$serial -> #$(ike_serial "$gw") ($(( $(now_ms) - t )) ms)"
@@ -118,18 +133,34 @@ log "RESULT rekeys=$n lost=$PROBE_LOST seq_lost=$lost blackout_ms=$PROBE_BLACKOU
 	"fib_samples_hq=$(s3_fib_samples hq) bgp_drops_hq=$((drops_hq1 - drops_hq0))" \
 	"bgp_drops_branch=$((drops_br1 - drops_br0)) rd_transitions_hq=$((tr_hq1 - tr_hq0))" \
 	"rd_transitions_branch=$((tr_br1 - tr_br0)) duration_ms=$(( $(now_ms) - t0 ))" \
-	"route_events_hq=$(s3_monitor_changes hq 10.20.0.0/16) route_events_branch=$(s3_monitor_changes branch 10.0.0.0/16)"
+	"planned_rekeys=$planned route_events_hq=$(s3_monitor_changes hq 10.20.0.0/16) route_events_branch=$(s3_monitor_changes branch 10.0.0.0/16)"
 
 # Where packets died: the kernels' XFRM error counters (e.g. XfrmInNoStates:
 # ESP arriving for an SA this end has not installed yet).
 for gw in hq branch; do
 	log "RESULT xfrm_stat_$gw=\"$(nsx "$gw" awk '$2 > 0 {printf "%s=%s ", $1, $2}' /proc/net/xfrm_stat)\""
 done
+
+# One in-place rekey (what pluto does when routerd is not driving it),
+# measured and reported, not asserted: see the header.
+probe_start hq-lan "$BRANCH_HOST" 10
+s3_replies_grow 100 || fail "no traffic before the in-place rekey"
+spis=$(s3_spis hq 10)
+whack_ns hq "$RD_RUNDIR/hq/pluto" --rekey-ipsec --name "$CONN" >/dev/null || fail "whack --rekey-ipsec failed"
+wait_until 60 "in-place rekey: all of tun1's SPIs replaced" spis_all_new hq "$spis" ||
+	fail "in-place Child SA rekey did not happen"
+s3_replies_grow 200 || fail "traffic stopped after the in-place rekey"
+probe_stop
+probe_report
+log "RESULT inplace_rekey_lost=$PROBE_LOST inplace_rekey_blackout_ms=$PROBE_BLACKOUT_MS (libreswan 4.10 responder behaviour, not asserted)"
+
 rc=0
 [ "$lost" = 0 ] || { log "FAIL: $lost probe(s) lost across the rekeys"; rc=1; }
-[ "$(s3_monitor_changes hq 10.20.0.0/16)" = 0 ] || { log "FAIL: hq's route to the branch LAN changed"; rc=1; }
-[ "$(s3_fib_devs hq)" = "ipsec10 " ] || { log "FAIL: hq's FIB moved: $(s3_fib_devs hq)"; rc=1; }
-[ "$(s3_fib_devs branch)" = "ipsec10 " ] || { log "FAIL: branch's FIB moved: $(s3_fib_devs branch)"; rc=1; }
+want=$((2 * planned))
+[ "$(s3_fib_changes hq)" = "$want" ] || { log "FAIL: hq's FIB changed $(s3_fib_changes hq) times (want $want: away and back per planned rekey)"; rc=1; }
+[ "$(s3_fib_changes branch)" = "$want" ] || { log "FAIL: branch's FIB changed $(s3_fib_changes branch) times (want $want)"; rc=1; }
+[ "$(s3_fib_devs hq)" = "ipsec10 ipsec11 " ] || { log "FAIL: hq's FIB used: $(s3_fib_devs hq)"; rc=1; }
+[ "$(s3_fib_devs branch)" = "ipsec10 ipsec11 " ] || { log "FAIL: branch's FIB used: $(s3_fib_devs branch)"; rc=1; }
 [ "$drops_hq1" = "$drops_hq0" ] && [ "$drops_br1" = "$drops_br0" ] ||
 	{ log "FAIL: BGP sessions dropped"; rc=1; }
 (( up_hq1 > up_hq0 && up_br1 > up_br0 )) || { log "FAIL: BGP uptime reset ($up_hq0 -> $up_hq1)"; rc=1; }
@@ -138,5 +169,6 @@ rc=0
 [ "$sd_hq1" = "$sd_hq0" ] && [ "$sd_br1" = "$sd_br0" ] ||
 	{ log "FAIL: routerd saw tun1's IPsec SA go down"; rc=1; }
 rd_tunnel_is hq hq-branch/tun1 UP || { log "FAIL: tun1 not UP at hq"; rc=1; }
-[ "$rc" = 0 ] || fail "rekeys disturbed routing"
+fib_dev_is hq "$BRANCH_HOST" ipsec10 || { log "FAIL: tun1 does not carry the traffic at the end"; rc=1; }
+[ "$rc" = 0 ] || fail "rekeys lost traffic or disturbed routing"
 log "PASS"
