@@ -227,6 +227,13 @@ struct pol_change {
  * tunnel is still in 'b' (NULL when it was removed).
  * *changes is malloc'ed (free()), *n its length. Returns 0 or -1.
  */
+/*
+ * Child SA age (ms) at which routerd starts a planned rekey of tunnel t
+ * (routerd/rekey.c): 30 s before pluto's earliest own rekey (lifetime minus
+ * margin x (1 + fuzz)), but never before half the lifetime.
+ */
+uint64_t pol_rekey_due_ms(const struct rd_tunnel *t);
+
 int pol_diff(const struct pol_state *a, const struct pol_state *b,
 	     struct pol_change **changes, size_t *n);
 

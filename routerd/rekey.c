@@ -18,9 +18,9 @@
  *           new SAs are in) -> SETTLING
  *   SETTLING -> REKEY_SETTLE_MS later (pluto has deleted the old SA): undrain
  *           -> IDLE
- * Due: when the Child SA is older than lifetime - 2 x margin - 30 s, i.e.
- * before the earliest time pluto would rekey it itself (margin plus up to
- * 100 % fuzz). pluto keeps its own rekey as the fallback if routerd is gone.
+ * Due: pol_rekey_due_ms(), 30 s before the earliest time pluto would rekey
+ * it itself (margin plus fuzz). pluto keeps its own rekey as the fallback
+ * if routerd is gone.
  * Only the Child SA: an IKE SA rekey does not touch the ESP SAs.
  */
 #include <errno.h>
@@ -31,18 +31,8 @@
 #include "routerd/rekey.h"
 
 #define REKEY_SETTLE_MS 2000u   /* drain -> rekey, and rekey -> undrain */
-#define REKEY_EARLY_S 30u       /* before pluto's earliest rekey */
 
 enum rekey_phase { REKEY_IDLE, REKEY_DRAINING, REKEY_SETTLING };
-
-/* Seconds after the Child SA came up at which routerd rekeys it. */
-static uint64_t
-rekey_due_s(const struct rd_tunnel *tc)
-{
-	uint64_t early = 2ull * tc->rekey_margin + REKEY_EARLY_S;
-
-	return tc->p2_lifetime > early ? tc->p2_lifetime - early : tc->p2_lifetime / 2;
-}
 
 /* Another tunnel of connection i that carries traffic while j is drained. */
 static bool
@@ -128,7 +118,7 @@ rekey_tick(struct core *c, uint64_t now)
 				continue;
 			}
 			if (t->obs.child_up && t->child_since_ms > 0 &&
-			    now - t->child_since_ms >= rekey_due_s(&c->cfg->conns[i].tunnels[j]) * 1000)
+			    now - t->child_since_ms >= pol_rekey_due_ms(&c->cfg->conns[i].tunnels[j]))
 				start(c, i, j, now, "Child SA lifetime");
 		}
 	}

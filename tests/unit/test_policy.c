@@ -445,6 +445,23 @@ test_empty_config(void **state)
 	pol_state_free(&s);   /* idempotent on a zeroed state */
 }
 
+/* Planned rekeys start 30 s before pluto's earliest own rekey, never
+ * before half the lifetime. */
+static void
+test_rekey_due(void **st)
+{
+	struct rd_tunnel t = { .p2_lifetime = 3600, .rekey_margin = 540, .rekey_fuzz = 100 };
+
+	(void)st;
+	assert_int_equal(pol_rekey_due_ms(&t), (3600 - 1080 - 30) * 1000ull);
+	t.rekey_fuzz = 0;
+	assert_int_equal(pol_rekey_due_ms(&t), (3600 - 540 - 30) * 1000ull);
+	t = (struct rd_tunnel){ .p2_lifetime = 900, .rekey_margin = 450, .rekey_fuzz = 100 };
+	assert_int_equal(pol_rekey_due_ms(&t), 450 * 1000ull);
+	t = (struct rd_tunnel){ .p2_lifetime = 900, .rekey_margin = 60, .rekey_fuzz = 50 };
+	assert_int_equal(pol_rekey_due_ms(&t), (900 - 90 - 30) * 1000ull);
+}
+
 int
 main(void)
 {
@@ -454,6 +471,7 @@ main(void)
 		cmocka_unit_test(test_invariants),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_empty_config),
+		cmocka_unit_test(test_rekey_due),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
