@@ -4,7 +4,8 @@
  * Puts a tunnel's inside address on ipsec<ifnum>, removes it, and reads the
  * link's byte counters. Both are idempotent one-shot requests on a socket
  * opened in init(), so they act in the network namespace routerd was in
- * when it called init(). The optional XFRM SA listener lives in kernel_xfrm.c.
+ * when it called init(). The optional XFRM SA listener lives in kernel_xfrm.c,
+ * the FIB listener (routes via tunnels -> RD_OBS_FIB) in kernel_route.c.
  * Returns 0 or -errno (plugin.h convention).
  */
 #include <arpa/inet.h>
@@ -20,6 +21,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
+#include "plugins/kernel_route.h"
 #include "plugins/kernel_xfrm.h"
 #include "plugins/plugin.h"
 #include "routerd/log.h"
@@ -27,6 +29,7 @@
 struct knl {
 	struct nl_sock *sk;             /* NETLINK_ROUTE requests */
 	struct kxfrm *xfrm;             /* SA listener, NULL when not running */
+	struct kroute *route;           /* FIB listener, NULL when not running */
 };
 
 /* libnl's error codes to errno; what is not listed is -EIO. */
@@ -193,6 +196,10 @@ knl_init(const struct rd_backend_env *env, void **state)
 		if (err < 0)
 			log_warnx("kernel: XFRM SA listener not started (%s); relying on updown and polling",
 				  strerror(-err));
+		err = kroute_start(env->base, env->notify, env->arg, &k->route);
+		if (err < 0)
+			log_warnx("kernel: FIB listener not started (%s); FIB changes are not logged",
+				  strerror(-err));
 	}
 	*state = k;
 	return 0;
@@ -206,6 +213,7 @@ knl_fini(void *state)
 	if (k == NULL)
 		return;
 	kxfrm_stop(k->xfrm);
+	kroute_stop(k->route);
 	nl_socket_free(k->sk);
 	free(k);
 }

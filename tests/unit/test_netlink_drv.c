@@ -7,6 +7,7 @@
  *   test_netlink_drv counters IFNUM          prints "in N out N"
  *   test_netlink_drv watch SECONDS           prints one line per notification:
  *                                            "child ifnum N up|down source reason"
+ *                                            "fib PREFIX now via ... (was ...) [reason]"
  * Exit: 0 ok, 1 the backend returned an error (printed), 2 usage.
  */
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "plugins/kernel_route.h"
 #include "plugins/plugin.h"
 
 static int
@@ -42,6 +44,14 @@ static void
 print_obs(void *arg, const struct rd_obs *obs)
 {
 	(void)arg;
+	if (obs->kind == RD_OBS_FIB) {
+		char line[128];
+
+		kr_format(line, sizeof(line), obs);
+		printf("fib %s [%s]\n", line, obs->reason ? obs->reason : "");
+		fflush(stdout);
+		return;
+	}
 	printf("%s ifnum %" PRIu32 " %s %s %s\n", obs->kind == RD_OBS_CHILD ? "child" : "other",
 	       obs->ifnum, obs->up ? "up" : "down", obs->source, obs->reason ? obs->reason : "");
 	fflush(stdout);
