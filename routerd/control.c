@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -136,6 +137,47 @@ tunnel_json(struct core *c, size_t i, size_t j)
 	return o;
 }
 
+static void
+iso_time_ms(uint64_t ms, char buf[40])
+{
+	char s[32];
+
+	iso_time((time_t)(ms / 1000), s);
+	snprintf(buf, 40, "%.19s.%03uZ", s, (unsigned)(ms % 1000));
+}
+
+/* The connection's last failover: the latest tunnel transition the kernel
+ * FIB answered (tunnel.fib, core.c fib_observed); NULL (json null) if none. */
+static json_object *
+failover_json(struct core *c, size_t i)
+{
+	const struct tunnel *b = NULL;
+	json_object *o;
+	char buf[40];
+
+	for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++)
+		if (c->tun[i][j].fib.changes > 0 &&
+		    (b == NULL || c->tun[i][j].fib.first_ms > b->fib.first_ms))
+			b = &c->tun[i][j];
+	if (b == NULL)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "tunnel", json_object_new_string(b->name));
+	json_object_object_add(o, "went", json_object_new_string(tunnel_state_str(b->fib.to)));
+	json_object_object_add(o, "detected", json_object_new_string(b->fib.cause));
+	iso_time_ms(b->fib.cause_wall_ms, buf);
+	json_object_object_add(o, "detected_at", json_object_new_string(buf));
+	iso_time_ms(b->fib.first_wall_ms, buf);
+	json_object_object_add(o, "fib_changed_at", json_object_new_string(buf));
+	json_object_object_add(o, "delta_ms",
+			       json_object_new_int64((int64_t)(b->fib.first_ms - b->fib.cause_ms)));
+	json_object_object_add(o, "fib_change", json_object_new_string(b->fib.first));
+	json_object_object_add(o, "routes_changed", json_object_new_int64(b->fib.changes));
+	json_object_object_add(o, "last_change_delta_ms",
+			       json_object_new_int64((int64_t)(b->fib.last_ms - b->fib.cause_ms)));
+	return o;
+}
+
 static json_object *
 conn_json(struct core *c, size_t i)
 {
@@ -158,6 +200,7 @@ conn_json(struct core *c, size_t i)
 	for (size_t j = 0; j < cc->ntunnels; j++)
 		json_object_array_add(tuns, tunnel_json(c, i, j));
 	json_object_object_add(o, "tunnels", tuns);
+	json_object_object_add(o, "last_failover", failover_json(c, i));
 	return o;
 }
 

@@ -6,6 +6,7 @@
 
 #include <event2/event.h>
 
+#include "plugins/kernel_route.h"
 #include "routerd/core.h"
 #include "routerd/log.h"
 #include "routerd/probe.h"
@@ -378,6 +379,58 @@ backend_changed(struct core *c, const struct rd_obs *obs)
 	core_schedule(c);
 }
 
+/*
+ * A route via tunnels changed in the kernel FIB: log it against the latest
+ * transition among the tunnels of the connections it moved between (a
+ * route may reappear on tun2 only after the kernel flushed it with tun1's
+ * link), and keep the first change after that transition on the tunnel for
+ * routerctl (tunnel.fib).
+ */
+static void
+fib_observed(struct core *c, const struct rd_obs *obs)
+{
+	struct tunnel *cause = NULL;
+	struct tunnel_fib *f;
+	struct timespec ts;
+	uint64_t now = core_now_ms(), delta, wall;
+	char line[96];
+
+	for (size_t i = 0; i < c->cfg->nconns; i++) {
+		bool involved = false;
+
+		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++)
+			for (unsigned k = 0; k < (unsigned)obs->fib_nvia + obs->fib_nwas; k++)
+				involved |= c->tun[i][j].ifnum ==
+					    (k < obs->fib_nvia ? obs->fib_via[k]
+							       : obs->fib_was[k - obs->fib_nvia]);
+		for (size_t j = 0; involved && j < c->cfg->conns[i].ntunnels; j++)
+			if (cause == NULL || c->tun[i][j].last_change_ms > cause->last_change_ms)
+				cause = &c->tun[i][j];
+	}
+	if (cause == NULL)
+		return;         /* via no configured tunnel */
+	kr_format(line, sizeof(line), obs);
+	delta = now - cause->last_change_ms;
+	log_info("fib: %s, %llu ms after %s went %s (%s); kernel: %s", line,
+		 (unsigned long long)delta, cause->name, tunnel_state_str(cause->state),
+		 cause->reason, obs->reason ? obs->reason : "?");
+	f = &cause->fib;
+	if (f->changes == 0 || f->cause_ms != cause->last_change_ms) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		wall = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		memset(f, 0, sizeof(*f));
+		f->cause_ms = cause->last_change_ms;
+		f->cause_wall_ms = wall - delta;
+		f->to = cause->state;
+		snprintf(f->cause, sizeof(f->cause), "%s", cause->reason);
+		f->first_ms = now;
+		f->first_wall_ms = wall;
+		snprintf(f->first, sizeof(f->first), "%s", line);
+	}
+	f->last_ms = now;
+	f->changes++;
+}
+
 void
 core_observe(void *arg, const struct rd_obs *obs)
 {
@@ -386,6 +439,10 @@ core_observe(void *arg, const struct rd_obs *obs)
 
 	if (obs->kind == RD_OBS_BACKEND) {
 		backend_changed(c, obs);
+		return;
+	}
+	if (obs->kind == RD_OBS_FIB) {
+		fib_observed(c, obs);
 		return;
 	}
 	t = core_tunnel(c, obs->ifnum);

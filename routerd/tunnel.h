@@ -24,6 +24,19 @@
 
 enum tun_state { TUN_DOWN, TUN_CONNECTING, TUN_UP };
 
+/* The kernel FIB's answer to a tunnel's last transition: the route changes
+ * (RD_OBS_FIB) that core.c tied to it, for the log and routerctl. */
+struct tunnel_fib {
+	uint64_t cause_ms;                      /* the transition (last_change_ms); 0: none */
+	uint64_t cause_wall_ms;                 /* the same, wall clock (epoch ms) */
+	enum tun_state to;                      /* the state it went to */
+	char cause[128];                        /* its reason */
+	uint64_t first_ms, first_wall_ms;       /* the first route change after it */
+	uint64_t last_ms;                       /* the latest one */
+	unsigned changes;                       /* route changes tied to it */
+	char first[96];                         /* "10.20.0.0/16 now via ipsec11 (was ipsec10)" */
+};
+
 struct tunnel {
 	uint32_t ifnum;
 	char name[2 * RD_NAME_MAX + 2];         /* "conn/tun" */
@@ -50,6 +63,7 @@ struct tunnel {
 	uint64_t rekey_next_ms;                 /* when the current phase ends */
 	uint64_t rekey_started_ms;              /* planned rekey: when it began */
 	uint64_t child_since_ms;                /* current Child SA installed (or rekeyed) */
+	struct tunnel_fib fib;                  /* FIB changes after the last transition */
 };
 
 /* Initialise a tunnel from its configuration; state DOWN, "not yet seen". */
