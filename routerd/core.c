@@ -10,7 +10,6 @@
 #include "routerd/core.h"
 #include "routerd/log.h"
 #include "routerd/probe.h"
-#include "routerd/rekey.h"
 
 #define POLL_INTERVAL_MS 1000
 #define INITIATE_RETRY_MS 10000
@@ -65,25 +64,15 @@ static struct tunnel (*tunnels_for(const struct rd_config *cfg, struct core *old
  * Make every ipsecN match its tunnel: the inside /30 on it, and the link up
  * only while the tunnel has an IPsec SA (see rd_kernel_ops.link_set).
  * Interfaces pluto has not created yet are retried at the next poll.
- * 'dirs': SYNC_UP brings links up (and adds addresses), SYNC_DOWN takes
- * them down. recompute() brings links up before the BGP apply (a session
- * needs its /30) and takes them down after it: each link down waits for
- * the kernel (an RCU grace period, 30-40 ms each on a loaded host), and a
- * burst of DOWN events waited for all of them before bgpd heard of any.
  */
-enum { SYNC_UP = 1, SYNC_DOWN = 2 };
-
 static void
-sync_interfaces(struct core *c, int dirs)
+sync_interfaces(struct core *c)
 {
 	for (size_t i = 0; i < c->cfg->nconns; i++) {
 		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
 			struct tunnel *t = &c->tun[i][j];
 			const struct rd_tunnel *tc = &c->cfg->conns[i].tunnels[j];
 			int want = t->obs.child_up ? 1 : 0, rc;
-
-			if (!(dirs & (want ? SYNC_UP : SYNC_DOWN)))
-				continue;
 
 			if (!t->addr_installed) {
 				rc = c->kern->addr_add(c->kern_st, t->ifnum, rd_tunnel_local_inside(tc),
@@ -230,7 +219,7 @@ forget_recreated(struct core *c, const struct rd_config *old, const struct rd_co
 /* One apply cycle. The new desired state becomes 'applied' only if the
  * backend took every change; otherwise the next poll retries from scratch. */
 static void
-apply_cycle(struct core *c)
+recompute(struct core *c)
 {
 	struct pol_obs (*obs)[RD_MAX_TUNNELS];
 	struct pol_state next, empty;
@@ -238,7 +227,7 @@ apply_cycle(struct core *c)
 	size_t n = 0;
 	uint64_t now = core_now_ms();
 
-	sync_interfaces(c, SYNC_UP);
+	sync_interfaces(c);
 	obs = calloc(c->cfg->nconns ? c->cfg->nconns : 1, sizeof(*obs));
 	if (obs == NULL) {
 		log_warnx("recompute: out of memory");
@@ -288,22 +277,9 @@ apply_cycle(struct core *c)
 }
 
 static void
-recompute(struct core *c)
-{
-	apply_cycle(c);
-	sync_interfaces(c, SYNC_DOWN);  /* after bgpd heard (see sync_interfaces) */
-}
-
-static void
 recompute_cb(evutil_socket_t fd, short what, void *arg)
 {
 	recompute(arg);
-}
-
-void
-core_recompute_now(struct core *c)
-{
-	recompute(c);
 }
 
 void
@@ -518,11 +494,10 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	initiate_down_tunnels(c, now);
-	rekey_tick(c, now);
 	if (!c->applied_valid)
 		core_schedule(c);
 	else
-		sync_interfaces(c, SYNC_UP | SYNC_DOWN);
+		sync_interfaces(c);
 }
 
 int
