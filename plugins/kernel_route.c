@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <linux/nexthop.h>
@@ -23,6 +24,8 @@ struct kr_entry {
 	uint32_t dst, priority, nhid;
 	uint8_t plen;
 	bool gone;                      /* deleted; reported at the end of the batch */
+	bool removed;                   /* reported gone: kept to say where it was */
+	uint64_t removed_ms;
 	bool seen;                      /* resync: present in the dump */
 	char gone_why[40];
 	int ifindex[RD_FIB_MAXVIA];     /* the tunnel hops, sorted by ifnum */
@@ -215,6 +218,12 @@ report(struct kr_table *t, const struct kr_entry *was, const struct kr_entry *no
 	struct rd_obs o = { .kind = RD_OBS_FIB, .source = "netlink", .reason = why,
 			    .fib_prefix = any->dst, .fib_plen = any->plen };
 
+	if (was && was->removed) {      /* back after a time without a tunnel route */
+		uint64_t gap = t->now_ms > was->removed_ms ? t->now_ms - was->removed_ms : 0;
+
+		o.fib_gap_ms = gap > UINT32_MAX ? UINT32_MAX : (uint32_t)(gap ? gap : 1);
+	}
+
 	if (t->quiet || t->notify == NULL)
 		return;
 	if (now) {
@@ -230,10 +239,24 @@ report(struct kr_table *t, const struct kr_entry *was, const struct kr_entry *no
 	t->notify(t->notify_arg, &o);
 }
 
-static void
-remove_entry(struct kr_table *t, struct kr_entry *e)
+/* Keep at most this many removed routes (the oldest go first). */
+#define MAX_REMOVED 1024
+
+static bool
+trim_removed(struct kr_table *t)
 {
-	*e = t->e[--t->n];
+	size_t n = 0, oldest = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (!t->e[i].removed)
+			continue;
+		if (n++ == 0 || t->e[i].removed_ms < t->e[oldest].removed_ms)
+			oldest = i;
+	}
+	if (n <= MAX_REMOVED)
+		return false;
+	t->e[oldest] = t->e[--t->n];
+	return true;
 }
 
 /* Put 'fresh' (hops resolved, nvia > 0) in place of e (NULL: new); report. */
@@ -258,6 +281,8 @@ set_entry(struct kr_table *t, struct kr_entry *e, const struct kr_entry *fresh, 
 		/* deleted then added again in one batch: one move */
 		if (!same_hops(e, fresh))
 			report(t, e, fresh, "route deleted and added");
+	} else if (e->removed) {
+		report(t, e, fresh, why);
 	} else if (!same_hops(e, fresh)) {
 		report(t, e, fresh, why);
 	}
@@ -274,7 +299,7 @@ kr_table_route(struct kr_table *t, const struct kr_route *r)
 		return;
 	e = find_entry(t, r->dst, r->plen, r->priority);
 	if (r->del) {
-		if (e != NULL && !e->gone) {
+		if (e != NULL && !e->gone && !e->removed) {
 			e->gone = true;
 			snprintf(e->gone_why, sizeof(e->gone_why), "route deleted");
 		}
@@ -286,7 +311,7 @@ kr_table_route(struct kr_table *t, const struct kr_route *r)
 		add_nh_hops(t, &fresh, r->nhid);
 	if (fresh.nvia == 0) {
 		/* not (or no longer) via a tunnel */
-		if (e != NULL && !e->gone) {
+		if (e != NULL && !e->gone && !e->removed) {
 			e->gone = true;
 			snprintf(e->gone_why, sizeof(e->gone_why), "route now via another device");
 		}
@@ -294,7 +319,7 @@ kr_table_route(struct kr_table *t, const struct kr_route *r)
 			e->seen = true;
 		return;
 	}
-	set_entry(t, e, &fresh, e ? "route changed" : "route added");
+	set_entry(t, e, &fresh, e && !e->removed ? "route changed" : "route added");
 }
 
 /* Re-resolve the routes given by nexthop object (nhid): after a nexthop
@@ -305,7 +330,7 @@ reresolve(struct kr_table *t, const char *why)
 	for (size_t i = 0; i < t->n; i++) {
 		struct kr_entry *e = &t->e[i], fresh;
 
-		if (e->nhid == 0 || e->gone)
+		if (e->nhid == 0 || e->gone || e->removed)
 			continue;
 		fresh = *e;
 		fresh.nvia = 0;
@@ -374,7 +399,7 @@ kr_table_link(struct kr_table *t, const struct kr_link *l)
 		struct kr_entry *e = &t->e[i], fresh;
 		unsigned k, w = 0;
 
-		if (e->gone)
+		if (e->gone || e->removed)
 			continue;
 		fresh = *e;
 		for (k = 0; k < e->nvia; k++) {
@@ -407,8 +432,13 @@ kr_table_flush(struct kr_table *t)
 			continue;
 		}
 		report(t, e, NULL, e->gone_why);
-		remove_entry(t, e);
+		e->gone = false;
+		e->removed = true;
+		e->removed_ms = t->now_ms;
+		i++;
 	}
+	while (trim_removed(t))
+		;
 }
 
 void
@@ -467,6 +497,10 @@ kr_format(char *buf, size_t len, const struct rd_obs *o)
 
 	hops_str(via, sizeof(via), o->fib_via, o->fib_nvia);
 	hops_str(was, sizeof(was), o->fib_was, o->fib_nwas);
+	if (o->fib_gap_ms && o->fib_nvia)
+		return snprintf(buf, len, "%u.%u.%u.%u/%u now via %s (was %s, none for %u ms)",
+				p >> 24, (p >> 16) & 255, (p >> 8) & 255, p & 255, o->fib_plen, via, was,
+				o->fib_gap_ms);
 	if (o->fib_nvia == 0)
 		return snprintf(buf, len, "%u.%u.%u.%u/%u no longer via a tunnel (was %s)",
 				p >> 24, (p >> 16) & 255, (p >> 8) & 255, p & 255, o->fib_plen, was);
@@ -499,6 +533,15 @@ on_msg(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int
 dump(struct kroute *kr, int type)
 {
@@ -521,6 +564,7 @@ resync(struct kroute *kr, bool quiet)
 	int err;
 
 	kr->tab.quiet = quiet;
+	kr->tab.now_ms = mono_ms();
 	kr->tab.nnh = 0;
 	for (size_t i = 0; i < kr->tab.n; i++)
 		kr->tab.e[i].seen = false;
@@ -530,7 +574,7 @@ resync(struct kroute *kr, bool quiet)
 		log_warnx("fib: route dump: %s", nl_geterror(err));
 	} else {
 		for (size_t i = 0; i < kr->tab.n; i++)
-			if (!kr->tab.e[i].seen && !kr->tab.e[i].gone) {
+			if (!kr->tab.e[i].seen && !kr->tab.e[i].gone && !kr->tab.e[i].removed) {
 				kr->tab.e[i].gone = true;
 				snprintf(kr->tab.e[i].gone_why, sizeof(kr->tab.e[i].gone_why),
 					 "route gone (resync)");
@@ -548,6 +592,7 @@ readable(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	kr->tab.now_ms = mono_ms();
 	for (int i = 0; i < READS_PER_WAKEUP && err >= 0; i++)
 		err = nl_recvmsgs_default(kr->ev_sk);
 	kr_table_flush(&kr->tab);

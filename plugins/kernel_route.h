@@ -7,7 +7,9 @@
  * (connected) routes, other tables and non-unicast routes are ignored; so is
  * every route that neither goes nor went via a tunnel. Only real changes are
  * reported: a notification that leaves a route's tunnels as they were is
- * dropped. What the kernel does without telling (IPv4 flushes the routes
+ * dropped. A route that comes back after a time without a tunnel route is
+ * reported with where it was and for how long it had none (the table keeps
+ * the last 1024 removed routes for that). What the kernel does without telling (IPv4 flushes the routes
  * and nexthop objects of a link set down without a message) is inferred
  * from the link's own message. A route given by nexthop object (nhid) is
  * resolved through the nexthop objects seen (compat mode off) or through
@@ -73,6 +75,7 @@ struct kr_table {
 	rd_notify_fn notify;
 	void *notify_arg;
 	bool quiet;                     /* learning (initial dump): no reports */
+	uint64_t now_ms;                /* the caller's clock for this batch (monotonic) */
 };
 
 void kr_table_route(struct kr_table *t, const struct kr_route *r);
@@ -86,7 +89,8 @@ void kr_table_flush(struct kr_table *t);
 void kr_table_free(struct kr_table *t);
 
 /* "10.20.0.0/16 now via ipsec11 (was ipsec10)", "... no longer via a tunnel
- * (was ipsec10)", "... now via ipsec10+ipsec11 (was none)"; snprintf's return. */
+ * (was ipsec10)", "... now via ipsec10+ipsec11 (was none)", "... now via
+ * ipsec11 (was ipsec10, none for 78 ms)"; snprintf's return. */
 int kr_format(char *buf, size_t len, const struct rd_obs *obs);
 
 /* The listener on the loop: dumps nexthops and routes quietly first. */

@@ -62,9 +62,10 @@ struct rd_obs {
 	uint32_t accepted, advertised;      /* RD_OBS_BGP: prefix counts */
 	/* RD_OBS_FIB: route fib_prefix/fib_plen (host order) now goes via the
 	 * tunnels fib_via[] (none: deleted, or moved off the tunnels), before via
-	 * fib_was[]; ifnum = fib_via[0] or else fib_was[0]; reason: what the
-	 * kernel said ("route changed", "ipsec10 down", ...). */
-	uint32_t fib_prefix;
+	 * fib_was[] (fib_gap_ms > 0: until that long ago, none in between);
+	 * ifnum = fib_via[0] or else fib_was[0]; reason: what the kernel said
+	 * ("route changed", "ipsec10 down", ...). */
+	uint32_t fib_prefix, fib_gap_ms;
 	uint8_t fib_plen, fib_nvia, fib_nwas;
 	uint32_t fib_via[RD_FIB_MAXVIA], fib_was[RD_FIB_MAXVIA];
 };

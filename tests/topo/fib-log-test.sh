@@ -110,7 +110,7 @@ expect "t1's link down flushed its route" \
 # zebra would now install it via the surviving tunnel
 r route replace 10.200.0.0/16 nhid 6 proto bgp metric 20
 expect "route back via t2, tied to t1's DOWN" \
-	'fib: 10\.200\.0\.0/16 now via ipsec11 \(was none\), [0-9]+ ms after c0/t1 went DOWN'
+	'fib: 10\.200\.0\.0/16 now via ipsec11 \(was ipsec10, none for [0-9]+ ms\), [0-9]+ ms after c0/t1 went DOWN'
 
 sleep 1         # any late notification would show up now
 n=$(count 'fib: 10\.210\.')

@@ -257,6 +257,7 @@ test_replace_and_repeats(void **st)
 	assert_int_equal(got[1].ifnum, 11);
 
 	r.oif = 2;                      /* onto the LAN: off the tunnels */
+	tab.now_ms = 1000;
 	feed_route(&r);
 	kr_table_flush(&tab);
 	assert_int_equal(ngot, 3);
@@ -268,7 +269,8 @@ test_replace_and_repeats(void **st)
 	kr_table_flush(&tab);
 	assert_int_equal(ngot, 3);
 
-	r.oif = 10;
+	r.oif = 10;                     /* back, 412 ms later: says from where */
+	tab.now_ms = 1412;
 	feed_route(&r);
 	r.type = RTM_DELROUTE;
 	r.oif = 0;
@@ -277,7 +279,9 @@ test_replace_and_repeats(void **st)
 	feed_route(&r);                 /* deleted twice: once */
 	kr_table_flush(&tab);
 	assert_int_equal(ngot, 5);
-	assert_line(3, "10.20.0.0/16 now via ipsec10 (was none)");
+	assert_line(3, "10.20.0.0/16 now via ipsec10 (was ipsec11, none for 412 ms)");
+	assert_int_equal(got[3].fib_gap_ms, 412);
+	assert_string_equal(got[3].reason, "route added");
 	assert_line(4, "10.20.0.0/16 no longer via a tunnel (was ipsec10)");
 	assert_string_equal(got[4].reason, "route deleted");
 }
@@ -391,7 +395,39 @@ test_group_and_link_down(void **st)
 	assert_int_equal(ngot, 3);
 	assert_line(2, "10.20.0.0/16 no longer via a tunnel (was ipsec11)");
 	assert_string_equal(got[2].reason, "ipsec11 down");
-	assert_int_equal(tab.n, 0);
+	feed_link(11, false);           /* nothing left through it */
+	kr_table_flush(&tab);
+	assert_int_equal(ngot, 3);
+}
+
+/* Removed routes are remembered, the oldest forgotten first, within a bound. */
+static void
+test_removed_bounded(void **st)
+{
+	struct rt r = { .type = RTM_NEWROUTE, .plen = 32, .oif = 10 };
+
+	(void)st;
+	tab.quiet = true;
+	for (uint32_t i = 0; i < 1100; i++) {
+		tab.now_ms = i;
+		r.type = RTM_NEWROUTE;
+		r.dst = 0x0a000000u + i;
+		feed_route(&r);
+		r.type = RTM_DELROUTE;
+		feed_route(&r);
+		kr_table_flush(&tab);
+	}
+	tab.quiet = false;
+	assert_int_equal(tab.n, 1024);
+	r.type = RTM_NEWROUTE;
+	r.dst = 0x0a000000u + 1099;     /* remembered */
+	tab.now_ms = 2000;
+	feed_route(&r);
+	r.dst = 0x0a000000u + 3;        /* forgotten */
+	feed_route(&r);
+	assert_int_equal(ngot, 2);
+	assert_line(0, "10.0.4.75/32 now via ipsec10 (was ipsec10, none for 901 ms)");
+	assert_line(1, "10.0.0.3/32 now via ipsec10 (was none)");
 }
 
 /* Multipath without nexthop objects, and quiet learning (the start dump). */
@@ -440,6 +476,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_nexthop_object, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_and_link_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multipath_and_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_removed_bounded, setup, teardown),
 		cmocka_unit_test(test_format_truncates),
 	};
 
