@@ -10,6 +10,7 @@
 #include "routerd/core.h"
 #include "routerd/log.h"
 #include "routerd/probe.h"
+#include "routerd/rekey.h"
 
 #define POLL_INTERVAL_MS 1000
 #define INITIATE_RETRY_MS 10000
@@ -283,6 +284,12 @@ recompute_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 void
+core_recompute_now(struct core *c)
+{
+	recompute(c);
+}
+
+void
 core_schedule(struct core *c)
 {
 	event_active(c->recompute_ev, 0, 0);
@@ -494,6 +501,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	initiate_down_tunnels(c, now);
+	rekey_tick(c, now);
 	if (!c->applied_valid)
 		core_schedule(c);
 	else
