@@ -117,7 +117,9 @@ rekey_tick(struct core *c, uint64_t now)
 					step(c, t, now);
 				continue;
 			}
-			if (t->obs.child_up && t->child_since_ms > 0 &&
+			/* child_since_ms may be later than 'now' (taken at the
+			 * start of the tick, before this tick's observations). */
+			if (t->obs.child_up && t->child_since_ms > 0 && now > t->child_since_ms &&
 			    now - t->child_since_ms >= pol_rekey_due_ms(&c->cfg->conns[i].tunnels[j]))
 				start(c, i, j, now, "Child SA lifetime");
 		}
