@@ -169,6 +169,10 @@ want=$((2 * planned))
 [ "$sd_hq1" = "$sd_hq0" ] && [ "$sd_br1" = "$sd_br0" ] ||
 	{ log "FAIL: routerd saw tun1's IPsec SA go down"; rc=1; }
 rd_tunnel_is hq hq-branch/tun1 UP || { log "FAIL: tun1 not UP at hq"; rc=1; }
+# Lifetimes are >= 900 s here: routerd must not have started a rekey itself.
+if grep -h '(Child SA lifetime)' "$RD_LOGDIR"/*-routerd.log; then
+	log "FAIL: routerd rekeyed on its own long before any lifetime was due"; rc=1
+fi
 fib_dev_is hq "$BRANCH_HOST" ipsec10 || { log "FAIL: tun1 does not carry the traffic at the end"; rc=1; }
 [ "$rc" = 0 ] || fail "rekeys lost traffic or disturbed routing"
 log "PASS"
