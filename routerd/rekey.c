@@ -102,6 +102,16 @@ step(struct core *c, struct tunnel *t, uint64_t now)
 	}
 }
 
+/* A planned rekey of another tunnel of connection i is under way. */
+static bool
+sibling_busy(const struct core *c, size_t i, size_t j)
+{
+	for (size_t k = 0; k < c->cfg->conns[i].ntunnels; k++)
+		if (k != j && c->tun[i][k].rekey_phase != REKEY_IDLE)
+			return true;
+	return false;
+}
+
 void
 rekey_tick(struct core *c, uint64_t now)
 {
@@ -119,6 +129,10 @@ rekey_tick(struct core *c, uint64_t now)
 			}
 			/* child_since_ms may be later than 'now' (taken at the
 			 * start of the tick, before this tick's observations). */
+			/* Tunnels that came up together fall due together: one
+			 * at a time, or the second would find no alternative. */
+			if (sibling_busy(c, i, j))
+				continue;
 			if (t->obs.child_up && t->child_since_ms > 0 && now > t->child_since_ms &&
 			    now - t->child_since_ms >= pol_rekey_due_ms(&c->cfg->conns[i].tunnels[j]))
 				start(c, i, j, now, "Child SA lifetime");
