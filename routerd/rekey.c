@@ -153,8 +153,8 @@ core_rekey(struct core *c, const char *name, const char **err)
 				*err = "the tunnel has no IPsec SA to rekey";
 				return -1;
 			}
-			if (t->rekey_phase != REKEY_IDLE) {
-				*err = "a planned rekey of this tunnel is under way";
+			if (t->rekey_phase != REKEY_IDLE || sibling_busy(c, i, j)) {
+				*err = "a planned rekey of this connection is under way";
 				return -1;
 			}
 			start(c, i, j, core_now_ms(), "operator");
