@@ -8,6 +8,7 @@
  * (show bgp summary json) and BFD (show bfd peers json) state.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -127,37 +128,105 @@ check_daemons(struct frr_state *st)
 }
 
 /*
+ * The session's command list for c: "configure terminal", c's commands,
+ * "end"; batched: inside XFRR_start/end_configuration, without the "exit"
+ * that closes a route-map entry. FRR commits a batch's pending northbound
+ * changes at the next command that is not a northbound one, and "exit" is
+ * such a command: with it every route-map entry would still be its own
+ * commit. Without it the next top-level command ("route-map", "ip
+ * prefix-list", "router bgp", ...) is not known in the route-map node and
+ * FRR runs it in the parent (config) node, as vtysh -f relies on. map[k]
+ * is the index in c->v of list entry k, or SIZE_MAX for the added ones.
+ */
+static size_t
+session_cmds(const struct frr_cmds *c, bool batch, char **cmds, size_t *map)
+{
+	size_t k = 0;
+	bool in_rmap = false;
+
+	map[k] = SIZE_MAX;
+	cmds[k++] = "configure terminal";
+	if (batch) {
+		map[k] = SIZE_MAX;
+		cmds[k++] = FRR_VTY_BATCH_START;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		if (strncmp(c->v[i], "route-map ", 10) == 0) {
+			in_rmap = true;
+		} else if (in_rmap && strcmp(c->v[i], "exit") == 0) {
+			in_rmap = false;
+			if (batch)
+				continue;
+		}
+		map[k] = i;
+		cmds[k++] = c->v[i];
+	}
+	if (batch) {
+		map[k] = SIZE_MAX;
+		cmds[k++] = FRR_VTY_BATCH_END;
+	}
+	map[k] = SIZE_MAX;
+	cmds[k++] = "end";
+	return k;
+}
+
+/* One session running c (batched or not); -EIO when commands failed. */
+static int
+run_session(struct frr_state *st, int d, const struct frr_cmds *c, bool batch,
+	    struct frr_batch_result *res)
+{
+	char **cmds = calloc(c->n + 4, sizeof(*cmds));
+	size_t *map = calloc(c->n + 4, sizeof(*map));
+	size_t n;
+	int err;
+
+	if (cmds == NULL || map == NULL) {
+		free(cmds);
+		free(map);
+		return -ENOMEM;
+	}
+	n = session_cmds(c, batch, cmds, map);
+	err = frr_vty_batch(&st->vty[d], cmds, n, res);
+	if (err == 0 && res->failed > 0) {
+		size_t i = map[res->first_failed];
+
+		log_warnx("frr: %s: %zu of %zu commands failed, first \"%s\" (status %u)",
+			  daemon_names[d], res->failed, c->n,
+			  i != SIZE_MAX ? c->v[i] : cmds[res->first_failed], res->first_status);
+		err = -EIO;
+	}
+	free(cmds);
+	free(map);
+	return err;
+}
+
+/*
  * Run a configuration list in one session of daemon d (configure terminal
- * ... end). 0, -EIO when commands failed, or the transport's -errno.
+ * ... end), batched: FRR 8.4 commits every northbound command (route-maps,
+ * prefix-lists, bfdd, staticd) on its own, and each commit validates the
+ * whole candidate, so a first configuration of many tunnels took minutes.
+ * A batch whose commit FRR rejects loses all its commands (each replied
+ * 0): the list is then run again unbatched, where each command stands
+ * alone and its own failure is reported. 0, -EIO when commands failed, or
+ * the transport's -errno.
  */
 static int
 run_config(struct frr_state *st, int d, const struct frr_cmds *c)
 {
 	struct frr_batch_result res;
-	char **cmds;
 	int err;
 
 	if (c->n == 0)
 		return 0;
-	if ((cmds = calloc(c->n + 2, sizeof(*cmds))) == NULL)
-		return -ENOMEM;
-	cmds[0] = "configure terminal";
-	memcpy(cmds + 1, c->v, c->n * sizeof(*cmds));
-	cmds[c->n + 1] = "end";
-	err = frr_vty_batch(&st->vty[d], cmds, c->n + 2, &res);
-	free(cmds);
-	if (err < 0) {
+	err = run_session(st, d, c, true, &res);
+	if (err >= 0 && res.commit_failed > 0) {
+		log_warnx("frr: %s: a batched commit was rejected: running the %zu commands "
+			  "again one by one", daemon_names[d], c->n);
+		err = run_session(st, d, c, false, &res);
+	}
+	if (err < 0 && st->vty[d].fd < 0)       /* the transport failed */
 		lost(st, d, err);
-		return err;
-	}
-	if (res.failed > 0) {
-		log_warnx("frr: %s: %zu of %zu commands failed, first \"%s\" (status %u)",
-			  daemon_names[d], res.failed, c->n, res.first_failed == 0 ? "configure terminal"
-			  : res.first_failed > c->n ? "end" : c->v[res.first_failed - 1],
-			  res.first_status);
-		return -EIO;
-	}
-	return 0;
+	return err;
 }
 
 /* Enable-mode commands (soft clears): failures are only logged. */

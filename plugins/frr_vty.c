@@ -283,6 +283,14 @@ frr_vty_batch(struct frr_vty *v, char *const *cmds, size_t n, struct frr_batch_r
 		frr_reply_reset(&r);
 		if ((err = vty_recv_reply(v, &r)) < 0)
 			goto fail;
+		if (r.text && strstr(r.text, "% Configuration failed")) {
+			if (res->commit_failed++ == 0)
+				res->first_commit_failed = res->sent;
+			/* status 0: a batched commit flushed by this command */
+			if (r.status == 0)
+				log_warnx("frr: %s: batched commit rejected at \"%s\": %.300s",
+					  v->path, cmds[res->sent], r.text);
+		}
 		if (r.status != 0 && is_tolerated(cmds[res->sent])) {
 			res->ignored++;
 		} else if (r.status != 0) {

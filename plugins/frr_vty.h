@@ -70,14 +70,30 @@ struct frr_batch_result {
 	size_t ignored;         /* failed "no ..." commands: the object was absent */
 	size_t first_failed;    /* index of the first failure (valid if failed) */
 	uint8_t first_status;
+	size_t commit_failed;   /* replies saying "% Configuration failed": a
+				 * northbound commit was rejected. Inside an
+				 * XFRR_start/end_configuration batch the reply
+				 * carrying it (status 0) is whichever command
+				 * flushed the pending commit, and every command
+				 * of that commit is lost. */
+	size_t first_commit_failed;
 };
+
+/* FRR's batch markers (what vtysh -f sends): between them a session's
+ * northbound commands are committed together, at the next command that is
+ * not a northbound one (e.g. "exit", any bgpd command) or at the end
+ * marker, instead of one commit per command. Valid in CONFIG_NODE. */
+#define FRR_VTY_BATCH_START "XFRR_start_configuration"
+#define FRR_VTY_BATCH_END "XFRR_end_configuration"
 
 /*
  * Run cmds[0..n) pipelined in this session, in order. Stops only on a
  * transport error (returns -errno, the connection closed); command
  * failures are counted in *res (and logged through log_debug); a failing
  * "no ..." command (it removed nothing) and a re-applied graceful-restart
- * mode only count as ignored.
+ * mode only count as ignored. Replies saying a commit was rejected are
+ * also counted in commit_failed (and logged as warnings) whatever their
+ * status byte.
  */
 int frr_vty_batch(struct frr_vty *v, char *const *cmds, size_t n, struct frr_batch_result *res);
 
