@@ -7,10 +7,19 @@
  * swan_whack.c) and from the updown hook (swan_hook.c); whack's exit code
  * is never taken as tunnel state. Pluto's liveness is a connect() to
  * pluto.ctl.
+ *
+ * Files: one conn per file in <ipsec-include>.d/ (rd-<conn>-<tun>.conf),
+ * which the include file includes with a glob; a tunnel is (re)loaded with
+ * 'ipsec addconn --config <its file> <name>', so loading N tunnels parses
+ * N small files, not N times a file of N conns.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plugins/plugin.h"
@@ -97,6 +106,11 @@ ike_init(const struct rd_backend_env *env, void **state)
 	s->hook_fd = -1;
 	s->pluto_up = -1;
 	s->no_xfrmi = getenv("ROUTERD_SWAN_NO_XFRMI") && *getenv("ROUTERD_SWAN_NO_XFRMI") == '1';
+	if ((size_t)snprintf(s->conn_dir, sizeof(s->conn_dir), "%s.d", s->paths.ipsec_include) >=
+	    sizeof(s->conn_dir)) {
+		free(s);
+		return -ENAMETOOLONG;
+	}
 	if ((err = swan_hook_open(s)) < 0) {
 		free(s);
 		return err;
@@ -106,11 +120,9 @@ ike_init(const struct rd_backend_env *env, void **state)
 }
 
 static int
-render_conns(FILE *f, const void *arg)
+render_include(FILE *f, const void *arg)
 {
-	const void *const *a = arg;
-
-	return swan_render_conns(f, a[0], a[1]);
+	return swan_render_include(f, arg);
 }
 
 static int
@@ -119,57 +131,34 @@ render_secrets(FILE *f, const void *arg)
 	return swan_render_secrets(f, arg);
 }
 
-/* The conn text of one tunnel, for change detection; NULL on error. */
+/* A tunnel's conn file text, for writing and change detection; NULL on error. */
 static char *
 conn_text(const struct rd_config *cfg, const struct rd_connection *c,
-	  const struct rd_tunnel *t, const struct swan_render_opts *o)
+	  const struct rd_tunnel *t, const struct swan_render_opts *o, int *errp)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	int err;
 
-	if (f == NULL)
+	if (f == NULL) {
+		*errp = -ENOMEM;
 		return NULL;
-	int err = swan_render_conn(f, cfg, c, t, o);
+	}
+	err = swan_render_conn_file(f, cfg, c, t, o);
 	fclose(f);
 	if (err < 0) {
 		free(buf);
+		*errp = err;
 		return NULL;
 	}
 	return buf;
 }
 
-/*
- * Does pluto need this tunnel (re-)added? With a previous config: when its
- * conn text differs. Without one (routerd just started, or pluto came
- * back): when the conn text is not already in the include file on disk —
- * pluto loads that file at its own start and a previous routerd wrote it,
- * so an identical conn is already loaded and keeps its SAs.
- */
-static bool
-tunnel_changed(const struct rd_config *prev, const struct rd_config *cfg,
-	       const struct rd_connection *c, const struct rd_tunnel *t,
-	       const struct swan_render_opts *o, const char *on_disk)
+static int
+put_text(FILE *f, const void *arg)
 {
-	struct rd_connection *pc = NULL;
-	struct rd_tunnel *pt = prev ? conf_find_tunnel(prev, c->name, t->name, &pc) : NULL;
-	char *a, *b = conn_text(cfg, c, t, o);
-	bool changed;
-
-	if (prev == NULL) {
-		changed = b == NULL || on_disk == NULL || strstr(on_disk, b) == NULL;
-		free(b);
-		return changed;
-	}
-	if (pt == NULL) {
-		free(b);
-		return true;
-	}
-	a = conn_text(prev, pc, pt, o);
-	changed = a == NULL || b == NULL || strcmp(a, b) != 0;
-	free(a);
-	free(b);
-	return changed;
+	return fputs(arg, f) < 0 ? -EIO : 0;
 }
 
 /* The whole file, NUL-terminated, or NULL. */
@@ -201,63 +190,200 @@ slurp(const char *path)
 }
 
 static int
+conn_path(const struct swan *s, const char *name, char *buf, size_t len)
+{
+	return (size_t)snprintf(buf, len, "%s/%s.conf", s->conn_dir, name) >= len ?
+		-ENAMETOOLONG : 0;
+}
+
+/* Forget a conn's last state: a later re-add starts clean. */
+static void
+forget(struct swan *s, const char *name)
+{
+	struct swan_conn_status *l = swan_status_get(&s->last, name, false);
+
+	if (l)
+		l->ike = l->child = l->have_bytes = false;
+}
+
+/* Delete conn 'name' from pluto and remove its file. */
+static void
+remove_conn(struct swan *s, const char *name, const char *why)
+{
+	char path[RD_PATH_MAX + 2 * SWAN_CONN_NAME_MAX];
+
+	log_info("libreswan: %s %s", name, why);
+	whack(s, "--delete", name);
+	forget(s, name);
+	if (conn_path(s, name, path, sizeof(path)) == 0 && unlink(path) < 0 && errno != ENOENT)
+		log_warn("libreswan: unlink %s", path);
+}
+
+/* Is "<name>.conf" the file of one of cfg's tunnels? */
+static bool
+in_config(const struct rd_config *cfg, const char *file)
+{
+	char name[SWAN_CONN_NAME_MAX];
+
+	for (size_t i = 0; i < cfg->nconns; i++)
+		for (size_t j = 0; j < cfg->conns[i].ntunnels; j++)
+			if (swan_conn_name(&cfg->conns[i], &cfg->conns[i].tunnels[j], name,
+					   sizeof(name)) == 0 &&
+			    strncmp(file, name, strlen(name)) == 0 &&
+			    strcmp(file + strlen(name), ".conf") == 0)
+				return true;
+	return false;
+}
+
+/*
+ * routerd (re)started: conn files in the directory that cfg no longer has
+ * were loaded by pluto at its start or by the previous routerd; delete
+ * them (the single include file of before left them out when rewritten).
+ */
+static void
+remove_stale(struct swan *s, const struct rd_config *cfg)
+{
+	DIR *d = opendir(s->conn_dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		char name[SWAN_CONN_NAME_MAX];
+
+		if (strncmp(e->d_name, "rd-", 3) != 0 || n < 6 || n - 5 >= sizeof(name) ||
+		    strcmp(e->d_name + n - 5, ".conf") != 0 || in_config(cfg, e->d_name))
+			continue;
+		memcpy(name, e->d_name, n - 5);
+		name[n - 5] = '\0';
+		remove_conn(s, name, "no longer configured: removed");
+	}
+	closedir(d);
+}
+
+/*
+ * Does pluto need this tunnel (re-)added? With a previous config: when its
+ * conn text differs. Without one (routerd just started, or pluto came
+ * back): when its file on disk does not hold the text word for word —
+ * pluto loads the files at its own start and a previous routerd wrote
+ * them, so an identical conn is already loaded and keeps its SAs.
+ */
+static bool
+tunnel_changed(const struct swan *s, const struct rd_config *prev,
+	       const struct rd_connection *c, const struct rd_tunnel *t,
+	       const struct swan_render_opts *o, const char *text, const char *path)
+{
+	struct rd_connection *pc = NULL;
+	struct rd_tunnel *pt = prev ? conf_find_tunnel(prev, c->name, t->name, &pc) : NULL;
+	char *a;
+	int err;
+	bool changed;
+
+	if (prev == NULL) {
+		a = slurp(path);
+		changed = a == NULL || strcmp(a, text) != 0;
+		free(a);
+		return changed;
+	}
+	if (pt == NULL)
+		return true;
+	a = conn_text(prev, pc, pt, o, &err);
+	changed = a == NULL || strcmp(a, text) != 0;
+	free(a);
+	(void)s;
+	return changed;
+}
+
+static void
+free_texts(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
 ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg)
 {
 	struct swan *s = state;
 	struct swan_render_opts o = { .updown = s->paths.updown, .hook_sock = s->hook_path,
 				      .no_xfrmi = s->no_xfrmi };
-	const void *args[2] = { cfg, &o };
-	char name[SWAN_CONN_NAME_MAX];
-	int err, failed = 0;
-
-	char *on_disk = prev ? NULL : slurp(s->paths.ipsec_include);
+	char name[SWAN_CONN_NAME_MAX], path[RD_PATH_MAX + 2 * SWAN_CONN_NAME_MAX];
+	size_t ntext = 0, k = 0;
+	char **text;
+	int err = 0, failed = 0;
 
 	/* Render first: a config we cannot render leaves pluto untouched. */
-	if ((err = swan_write_atomic(s->paths.ipsec_secrets, 0600, render_secrets, cfg)) < 0 ||
-	    (err = swan_write_atomic(s->paths.ipsec_include, 0644, render_conns, args)) < 0) {
-		free(on_disk);
+	for (size_t i = 0; i < cfg->nconns; i++)
+		ntext += cfg->conns[i].ntunnels;
+	if (ntext > SWAN_STATUS_MAX)
+		return -EINVAL;
+	if ((text = calloc(ntext ? ntext : 1, sizeof(*text))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->nconns; i++)
+		for (size_t j = 0; j < cfg->conns[i].ntunnels; j++, k++) {
+			const struct rd_connection *c = &cfg->conns[i];
+			const struct rd_tunnel *t = &c->tunnels[j];
+
+			if ((err = swan_conn_name(c, t, name, sizeof(name))) < 0 ||
+			    (err = conn_path(s, name, path, sizeof(path))) < 0 ||
+			    (text[k] = conn_text(cfg, c, t, &o, &err)) == NULL) {
+				free_texts(text, k);
+				return err < 0 ? err : -EINVAL;
+			}
+		}
+	if ((mkdir(s->conn_dir, 0755) < 0 && errno != EEXIST) ||
+	    (err = swan_write_atomic(s->paths.ipsec_secrets, 0600, render_secrets, cfg)) < 0 ||
+	    (err = swan_write_atomic(s->paths.ipsec_include, 0644, render_include,
+				     s->conn_dir)) < 0) {
+		err = err < 0 ? err : -errno;
+		free_texts(text, ntext);
 		return err;
 	}
 	whack(s, "--rereadsecrets", NULL);
 
-	/* Removed tunnels. */
+	/* Removed tunnels: from pluto and their files. */
 	for (size_t i = 0; prev && i < prev->nconns; i++)
 		for (size_t j = 0; j < prev->conns[i].ntunnels; j++) {
 			const struct rd_connection *c = &prev->conns[i];
 			if (conf_find_tunnel(cfg, c->name, c->tunnels[j].name, NULL))
 				continue;
-			if (swan_conn_name(c, &c->tunnels[j], name, sizeof(name)) == 0) {
-				struct swan_conn_status *l = swan_status_get(&s->last, name, false);
-				log_info("libreswan: %s removed", name);
-				whack(s, "--delete", name);
-				if (l)          /* forget it: a later re-add starts clean */
-					l->ike = l->child = l->have_bytes = false;
-			}
+			if (swan_conn_name(c, &c->tunnels[j], name, sizeof(name)) == 0)
+				remove_conn(s, name, "removed");
 		}
+	if (prev == NULL)
+		remove_stale(s, cfg);
 
-	/* New or changed tunnels: delete + add; unchanged keep their SAs. */
+	/* New or changed tunnels: write the file, delete + add; unchanged
+	 * ones (file untouched) keep their SAs. */
 	s->ntuns = 0;
+	k = 0;
 	for (size_t i = 0; i < cfg->nconns; i++)
-		for (size_t j = 0; j < cfg->conns[i].ntunnels; j++) {
+		for (size_t j = 0; j < cfg->conns[i].ntunnels; j++, k++) {
 			const struct rd_connection *c = &cfg->conns[i];
 			const struct rd_tunnel *t = &c->tunnels[j];
-			if (swan_conn_name(c, t, name, sizeof(name)) < 0 || s->ntuns == SWAN_STATUS_MAX) {
-				free(on_disk);
-				return -EINVAL;
-			}
+
+			swan_conn_name(c, t, name, sizeof(name));       /* checked above */
+			conn_path(s, name, path, sizeof(path));
 			strcpy(s->tuns[s->ntuns].name, name);
 			s->tuns[s->ntuns++].ifnum = t->ifnum;
-			if (!tunnel_changed(prev, cfg, c, t, &o, on_disk))
+			if (!tunnel_changed(s, prev, c, t, &o, text[k], path))
 				continue;
 			log_info("libreswan: %s (ipsec%u) %s", name, t->ifnum,
 				 prev && conf_find_tunnel(prev, c->name, t->name, NULL) ?
 				 "changed: replacing" : "new: adding");
+			if ((err = swan_write_atomic(path, 0644, put_text, text[k])) < 0) {
+				log_warnx("libreswan: %s: %s", path, strerror(-err));
+				failed++;
+				continue;
+			}
 			whack(s, "--delete", name);
 			if (ipsec(s, NULL, 0, "addconn", "--ctlsocket", s->paths.pluto_ctl,
-				  "--config", s->paths.ipsec_conf, name, NULL) != 0)
+				  "--config", path, name, NULL) != 0)
 				failed++;
 		}
-	free(on_disk);
+	free_texts(text, ntext);
 	return failed ? -EIO : 0;
 }
 
@@ -406,6 +532,25 @@ ike_poll(void *state, const struct rd_config *cfg)
 	return 0;
 }
 
+/* Remove every rd-*.conf in the conn directory (pluto keeps what it loaded). */
+static void
+remove_files(struct swan *s)
+{
+	DIR *d = opendir(s->conn_dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (strncmp(e->d_name, "rd-", 3) == 0 && n > 5 &&
+		    strcmp(e->d_name + n - 5, ".conf") == 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 static void
 ike_fini(void *state, const struct rd_config *cfg)
 {
@@ -417,11 +562,11 @@ ike_fini(void *state, const struct rd_config *cfg)
 	if (cfg && s->pluto_up != 0)
 		for (size_t i = 0; i < s->ntuns; i++)
 			whack(s, "--delete", s->tuns[i].name);
-	/* Leave empty files: pluto's ipsec.conf still includes them. */
-	struct swan_render_opts o = { .updown = "", .hook_sock = "" };
-	const void *args[2] = { &empty, &o };
+	/* Leave an empty secrets file and the include (pluto's ipsec.conf
+	 * still includes them); remove the conn files. */
 	swan_write_atomic(s->paths.ipsec_secrets, 0600, render_secrets, &empty);
-	swan_write_atomic(s->paths.ipsec_include, 0644, render_conns, args);
+	swan_write_atomic(s->paths.ipsec_include, 0644, render_include, s->conn_dir);
+	remove_files(s);
 	swan_hook_close(s);
 	free(s);
 }

@@ -17,6 +17,7 @@ struct swan {
 	struct rd_backend_env env;
 	struct rd_paths paths;
 	char hook_path[RD_PATH_MAX + 16];
+	char conn_dir[RD_PATH_MAX + 8];  /* paths.ipsec_include + ".d": one file per conn */
 	int hook_fd;
 	struct event *hook_ev;
 	struct swan_hook_rx *hook_rx;   /* swan_hook.c's receiving thread */

@@ -1,9 +1,14 @@
 /*
  * swan_render.h - pure renderers of routerd's libreswan 4.10 files.
  *
- * Two files are owned by routerd: the conn include (one "conn rd-<conn>-<tun>"
- * per tunnel, included by the ipsec.conf pluto runs with) and the secrets
- * file. Rendering has no side effects except reading a tunnel's psk_file.
+ * Files owned by routerd: one conn file per tunnel (<dir>/rd-<conn>-<tun>.conf,
+ * one "conn rd-<conn>-<tun>" each), the include file that the ipsec.conf
+ * pluto runs with includes (one include line: a glob of <dir>'s .conf files), and the
+ * secrets file. One file per conn: 'ipsec addconn' loads a tunnel from its
+ * own small file (it parses the whole --config it is given, and libreswan
+ * 4.10's addconn asserts in translate_field past ~245 conns in one file),
+ * and a reload rewrites only the files of the tunnels that changed.
+ * Rendering has no side effects except reading a tunnel's psk_file.
  *
  * Mapping decisions (see also the comments in swan_render.c):
  *  - route-based: ipsec-interface=<ifnum>, reqid=<ifnum>, 0/0 <-> 0/0.
@@ -57,8 +62,15 @@ uint32_t swan_right(const struct rd_config *cfg, const struct rd_connection *c,
 /* One conn section. */
 int swan_render_conn(FILE *f, const struct rd_config *cfg, const struct rd_connection *c,
 		     const struct rd_tunnel *t, const struct swan_render_opts *o);
-/* The whole include file: a header and every tunnel's conn. */
+/* One tunnel's conn file: a header line and its conn section. */
+int swan_render_conn_file(FILE *f, const struct rd_config *cfg, const struct rd_connection *c,
+			  const struct rd_tunnel *t, const struct swan_render_opts *o);
+/* Every tunnel's conn, one after the other (what the conn files hold, in
+ * one text: for tests and checks). */
 int swan_render_conns(FILE *f, const struct rd_config *cfg, const struct swan_render_opts *o);
+/* The include file: includes every .conf file in conn_dir (-EINVAL when the
+ * path has characters libreswan's include would not take literally). */
+int swan_render_include(FILE *f, const char *conn_dir);
 
 /* The tunnel's key: psk, or psk_file's first line. */
 int swan_tunnel_psk(const struct rd_tunnel *t, char out[RD_PSK_MAX + 1]);

@@ -115,7 +115,7 @@ W="ipsec whack --ctlsocket $dir/a/run/pluto.ctl"
 ip netns exec "$na" $W --showstates >"$out/showstates-a.txt"
 ip netns exec "$na" $W --trafficstatus >"$out/trafficstatus-a.txt"
 ip netns exec "$nb" ipsec whack --ctlsocket "$dir/b/run/pluto.ctl" --showstates >"$out/showstates-b.txt"
-cp "$dir/a/routerd.conf" "$out/rendered-a.conf"
+cat "$dir/a/routerd.conf" "$dir/a/routerd.conf.d/"*.conf >"$out/rendered-a.conf"   # include + one file per conn
 
 if [ $full = 1 ]; then
 	grep -q 'OBS CHILD 2 up updown' "$dir/a.out" || { echo "FAIL: no hook on a"; exit 1; }

@@ -148,6 +148,38 @@ test_conns_golden(void **state)
 	free(buf);
 }
 
+/* One conn per file: tunnel vpn1/tun1's file and the include file. The
+ * conn text is the same as in conns.conf (the files hold what the single
+ * include held before), under a header line. */
+static void
+test_files_golden(void **state)
+{
+	struct rd_config *c = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(swan_render_conn_file(f, c, &c->conns[0], &c->conns[0].tunnels[0], &opts),
+			 0);
+	fclose(f);
+	golden("rd-vpn1-tun1.conf", buf, len);
+	free(buf);
+
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(swan_render_include(f, "/run/routerd/ipsec.conf.d"), 0);
+	fclose(f);
+	golden("include.conf", buf, len);
+	free(buf);
+
+	/* A directory the include line could not carry literally. */
+	f = open_memstream(&buf, &len);
+	assert_int_equal(swan_render_include(f, "/run/rd dir"), -EINVAL);
+	assert_int_equal(swan_render_include(f, "relative/dir"), -EINVAL);
+	fclose(f);
+	free(buf);
+}
+
 static void
 test_secrets_golden(void **state)
 {
@@ -255,6 +287,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_conns_golden, setup),
+		cmocka_unit_test_setup(test_files_golden, setup),
 		cmocka_unit_test_setup(test_secrets_golden, setup),
 		cmocka_unit_test_setup(test_proposals, setup),
 		cmocka_unit_test_setup(test_rejects, setup),
