@@ -8,6 +8,11 @@
 # 10.20.0.0/16 on both tunnels while they stay UP, hq's traffic moves to
 # br2's LAN; when the host is back the prefix returns and so does the
 # traffic. The tunnel probes are up all along (they do not depend on the LAN).
+# Then hq drops the echo requests arriving on its ipsec10: br1's tun1 probe
+# fails, br1 takes tun1 DOWN (BGP and the IPsec SA are still fine) and both
+# directions move to tun2; when the drop is lifted tun1 returns (hq never
+# saw tun1 fail, so its LOCAL_PREF brings hq's side back at once; br1's side
+# waits out br1's hold-down, not checked here).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/lib.sh"
@@ -40,6 +45,7 @@ br1_conf() {
 check_state() { rctl br1 --json show | jq -r '.gateway.checks[0].state'; }
 check_is() { [ "$(check_state)" = "$1" ]; }
 probe_state() { rd_tunnel_json br1 "hq-branch-1/$1" | jq -r '.probe.state'; }
+probe_is() { [ "$(probe_state "$1")" = "$2" ]; }
 probes_up() { [ "$(probe_state tun1)" = up ] && [ "$(probe_state tun2)" = up ]; }
 on_branch1() { fib_dev_is hq "$DST" ipsec10 || fib_dev_is hq "$DST" ipsec11; }
 on_branch2() { fib_dev_is hq "$DST" ipsec12 || fib_dev_is hq "$DST" ipsec13; }
@@ -106,4 +112,41 @@ wait_until 30 "pings reach br1's LAN again" pings_reach br1-lan 20 || fail "traf
 grep -q "prefix $LAN advertised again: check lan1 up" "$RD_LOGDIR/br1-routerd.log" ||
 	fail "br1's log lacks the re-advertisement line"
 log "RESULT check_up_ms=$t_up back_on_branch1_ms=$t_back"
+
+# --- the tunnel probe: echoes through tun1 stop being answered --------------
+wait_until 60 "hq routes $DST via ipsec10" fib_dev_is hq "$DST" ipsec10 || fail "hq not on tun1"
+t_drop=$(now_ms)
+nsx hq nft -f - <<-'NFT'
+	table inet rdprobe {
+		chain in {
+			type filter hook input priority 0; policy accept;
+			iifname "ipsec10" icmp type echo-request counter drop
+		}
+	}
+NFT
+wait_until 30 "br1: hq-branch-1/tun1 probe down" probe_is tun1 down ||
+	fail "tun1's probe did not go down"
+wait_until 30 "br1: hq-branch-1/tun1 DOWN" rd_tunnel_is br1 hq-branch-1/tun1 DOWN ||
+	fail "br1 did not take tun1 DOWN on the probe"
+t_tdown=$(ms_since "$t_drop")
+reason=$(rd_tunnel_field br1 hq-branch-1/tun1 reason)
+log "br1 tun1 reason: $reason"
+case $reason in *"probe: 3 lost in a row"*) ;; *) fail "tun1's reason does not name the probe: $reason" ;; esac
+[ "$(rd_tunnel_field br1 hq-branch-1/tun1 child_up)" = true ] || fail "tun1's IPsec SA went away"
+[ "$(probe_state tun2)" = up ] || fail "tun2's probe went down too"
+wait_until 60 "hq routes $DST via ipsec11" fib_dev_is hq "$DST" ipsec11 || fail "hq did not move to tun2"
+wait_until 60 "br1 routes hq's LAN via ipsec11" fib_dev_is br1 "$HQ_HOST" ipsec11 ||
+	fail "br1 did not move to tun2"
+t_tmove=$(ms_since "$t_drop")
+wait_until 30 "pings reach br1's LAN over tun2" pings_reach br1-lan 20 || fail "no traffic over tun2"
+rctl br1 show | tee -a "$RD_LOGDIR/br1-routerctl-show.txt"
+log "RESULT probe_tun1_down_ms=$t_tdown moved_to_tun2_ms=$t_tmove"
+t_lift=$(now_ms)
+nsx hq nft delete table inet rdprobe
+wait_until 30 "br1: hq-branch-1/tun1 UP again" rd_tunnel_is br1 hq-branch-1/tun1 UP ||
+	fail "tun1 did not return after the drop was lifted"
+t_tup=$(ms_since "$t_lift")
+wait_until 60 "hq routes $DST via ipsec10 again" fib_dev_is hq "$DST" ipsec10 ||
+	fail "hq did not return to tun1"
+log "RESULT probe_tun1_up_ms=$t_tup back_on_tun1_ms=$(ms_since "$t_lift")"
 log "PASS"
