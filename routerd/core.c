@@ -393,6 +393,18 @@ fib_observed(struct core *c, const struct rd_obs *obs)
 	if (cause == NULL)
 		return;         /* via no configured tunnel */
 	kr_format(line, sizeof(line), obs);
+	for (unsigned k = 0; k < (unsigned)obs->fib_nvia + obs->fib_nwas; k++) {
+		struct tunnel *t = core_tunnel(c, k < obs->fib_nvia ? obs->fib_via[k]
+								     : obs->fib_was[k - obs->fib_nvia]);
+
+		if (t == NULL)
+			continue;
+		t->fib.seen_ms = now;
+		t->fib.seen_away = k >= obs->fib_nvia;
+		for (unsigned v = 0; v < obs->fib_nvia; v++)
+			t->fib.seen_away &= obs->fib_via[v] != t->ifnum;
+		snprintf(t->fib.seen, sizeof(t->fib.seen), "%s", line);
+	}
 	delta = now - cause->last_change_ms;
 	log_info("fib: %s, %llu ms after %s went %s (%s); kernel: %s", line,
 		 (unsigned long long)delta, cause->name, tunnel_state_str(cause->state),
@@ -414,11 +426,47 @@ fib_observed(struct core *c, const struct rd_obs *obs)
 	f->changes++;
 }
 
+/*
+ * t just went from 'old' (entered at before_ms) to t->state. When FRR saw the
+ * cause first (a BFD or BGP session down moves routes at once; routerd
+ * learns it at its next poll), a route already left t (or, going UP, came
+ * to it) shortly before: tie that change to this transition instead.
+ */
+#define FIB_EARLY_MS (2 * POLL_INTERVAL_MS)
+
+static void
+fib_early(struct tunnel *t, enum tun_state old, uint64_t before_ms)
+{
+	struct tunnel_fib *f = &t->fib;
+	bool away = old == TUN_UP, toward = t->state == TUN_UP;
+	uint64_t now = t->last_change_ms, ago, wall;
+	struct timespec ts;
+
+	if (!(away || toward) || f->seen_ms == 0 || f->seen_ms <= before_ms ||
+	    f->seen_away != away || now - f->seen_ms > FIB_EARLY_MS)
+		return;
+	ago = now - f->seen_ms;
+	log_info("fib: %s, %llu ms before %s went %s (%s): FRR saw it first", f->seen,
+		 (unsigned long long)ago, t->name, tunnel_state_str(t->state), t->reason);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wall = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	f->cause_ms = now;
+	f->cause_wall_ms = wall;
+	f->to = t->state;
+	snprintf(f->cause, sizeof(f->cause), "%s", t->reason);
+	f->first_ms = f->last_ms = f->seen_ms;
+	f->first_wall_ms = wall - ago;
+	f->changes = 1;
+	snprintf(f->first, sizeof(f->first), "%s", f->seen);
+}
+
 void
 core_observe(void *arg, const struct rd_obs *obs)
 {
 	struct core *c = arg;
 	struct tunnel *t;
+	enum tun_state old;
+	uint64_t before;
 
 	if (obs->kind == RD_OBS_BACKEND) {
 		backend_changed(c, obs);
@@ -434,8 +482,12 @@ core_observe(void *arg, const struct rd_obs *obs)
 			  obs->source ? obs->source : "?");
 		return;
 	}
+	old = t->state;
+	before = t->last_change_ms;
 	if (tunnel_observe(t, obs, core_now_ms()))
 		core_schedule(c);
+	if (t->last_change_ms != before)
+		fib_early(t, old, before);
 }
 
 int

@@ -35,6 +35,11 @@ struct tunnel_fib {
 	uint64_t last_ms;                       /* the latest one */
 	unsigned changes;                       /* route changes tied to it */
 	char first[96];                         /* "10.20.0.0/16 now via ipsec11 (was ipsec10)" */
+	/* The latest route change through this tunnel, whatever it was tied to:
+	 * FRR (bfdd, bgpd) may move routes before routerd's poll learns why. */
+	uint64_t seen_ms;                       /* 0: none yet */
+	bool seen_away;                         /* the route left this tunnel */
+	char seen[96];
 };
 
 struct tunnel {

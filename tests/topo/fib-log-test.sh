@@ -15,8 +15,10 @@
 # transition of the connection's tunnels; none for repeats, LAN routes or
 # routes present before routerd started; t1 DOWN moves 10.200.0.0/16 to
 # ipsec11 (zebra; the link routerd takes down may flush t1's routes first:
-# either order is accepted) and t1 UP moves it back; routerctl show --json
-# has the connection's last_failover. Prints the fib lines.
+# either order is accepted) and t1 UP moves it back; the peer shutting t1's
+# session moves it before routerd's poll sees why, and the change is tied to
+# that transition all the same; routerctl show --json has the connection's
+# last_failover. Prints the fib lines.
 set -euo pipefail
 export ROUTERD_SWAN_NO_XFRMI=${ROUTERD_SWAN_NO_XFRMI:-1}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -148,6 +150,20 @@ if wait_until 60 "failback" has "$back"; then
 else
 	bad "no failback line"
 fi
+
+# The peer shuts t1's BGP session: bgpd drops it at once and zebra moves the
+# prefix; routerd learns why at its next poll of bgpd (up to 1 s later). The
+# change is then tied to that transition, as "N ms before" (FRR saw it first)
+# or, when routerd's poll came first, as "N ms after".
+vtysh_ns pr "$pd" "conf t" "router bgp 65001" "neighbor 169.254.8.1 shutdown" >/dev/null || true
+bgpdown='fib: 10\.200\.0\.0/16 now via ipsec11 \(was ipsec10\), [0-9]+ ms (before|after) c0/t1 went CONNECTING \(BGP session down'
+expect "peer's session shutdown: the FIB move tied to t1's BGP down" "$bgpdown"
+fo2=$(rctl gw --json show | jq -c '.connections[0].last_failover')
+echo "last_failover after the peer's shutdown: $fo2"
+echo "$fo2" | jq -e '.tunnel == "c0/t1" and .went == "CONNECTING" and
+	(.detected | startswith("BGP session down")) and
+	(.fib_change | startswith("10.200.0.0/16 now via ipsec11 (was ipsec10)"))' >/dev/null &&
+	good "last_failover: the peer's shutdown" || bad "last_failover after the peer's shutdown is $fo2"
 
 sleep 1         # any late notification would show up now
 n=$(count 'fib: 10\.210\.')
