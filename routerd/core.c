@@ -13,6 +13,7 @@
 #include "routerd/rekey.h"
 
 #define POLL_INTERVAL_MS 1000
+#define LINK_DOWN_GRACE_MS 3000         /* sync_interfaces: wait for the FIB */
 #define INITIATE_RETRY_MS 10000
 #define IKE_POLL_EVERY 3                /* ticks between whack reconciliations */
 
@@ -87,6 +88,15 @@ sync_interfaces(struct core *c)
 				}
 			}
 			if (t->link_up == want)
+				continue;
+			/* A link set down takes its routes with it at once, before
+			 * zebra has put the replacement in: for a moment the peer's
+			 * prefixes would follow the default route, out of the WAN
+			 * in clear. So the link stays up (no SA: packets to it are
+			 * dropped, not leaked) until the FIB has left it, or
+			 * LINK_DOWN_GRACE_MS. */
+			if (!want && t->link_up == 1 && t->fib_routes > 0 &&
+			    core_now_ms() - t->child_down_ms < LINK_DOWN_GRACE_MS)
 				continue;
 			rc = c->kern->link_set(c->kern_st, t->ifnum, want);
 			if (rc == 0) {
@@ -369,6 +379,41 @@ backend_changed(struct core *c, const struct rd_obs *obs)
  * link), and keep the first change after that transition on the tunnel for
  * routerctl (tunnel.fib).
  */
+/* +1: the route now goes via ifnum and did not; -1: the reverse; else 0. */
+static int
+fib_moved(const struct rd_obs *obs, uint32_t ifnum)
+{
+	bool via = false, was = false;
+
+	for (unsigned k = 0; k < obs->fib_nvia; k++)
+		via |= obs->fib_via[k] == ifnum;
+	for (unsigned k = 0; k < obs->fib_nwas; k++)
+		was |= obs->fib_was[k] == ifnum;
+	return via == was ? 0 : via ? 1 : -1;
+}
+
+/* Routes via each tunnel; a link kept up for its routes (sync_interfaces)
+ * goes down as soon as the last one has left it. */
+static void
+fib_count(struct core *c, const struct rd_obs *obs)
+{
+	bool resync = false;
+
+	for (size_t i = 0; i < c->cfg->nconns; i++) {
+		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
+			struct tunnel *t = &c->tun[i][j];
+			int d = fib_moved(obs, t->ifnum);
+
+			if (d == 0)
+				continue;
+			t->fib_routes = t->fib_routes + d < 0 ? 0 : t->fib_routes + d;
+			resync |= t->fib_routes == 0 && t->link_up == 1 && !t->obs.child_up;
+		}
+	}
+	if (resync)
+		sync_interfaces(c);
+}
+
 static void
 fib_observed(struct core *c, const struct rd_obs *obs)
 {
@@ -403,6 +448,7 @@ fib_observed(struct core *c, const struct rd_obs *obs)
 		t->fib.seen_away = k >= obs->fib_nvia;
 		for (unsigned v = 0; v < obs->fib_nvia; v++)
 			t->fib.seen_away &= obs->fib_via[v] != t->ifnum;
+
 		snprintf(t->fib.seen, sizeof(t->fib.seen), "%s", line);
 	}
 	delta = now - cause->last_change_ms;
@@ -474,6 +520,7 @@ core_observe(void *arg, const struct rd_obs *obs)
 	}
 	if (obs->kind == RD_OBS_FIB) {
 		fib_observed(c, obs);
+		fib_count(c, obs);
 		return;
 	}
 	t = core_tunnel(c, obs->ifnum);

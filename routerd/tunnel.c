@@ -136,6 +136,8 @@ tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms)
 	if (obs->kind == RD_OBS_CHILD && obs->up) {
 		t->child_ups++;
 		t->child_since_ms = now_ms;
+	} else if (obs->kind == RD_OBS_CHILD) {
+		t->child_down_ms = now_ms;
 	}
 	log_info("tunnel %s (ipsec%u): %s %s (%s%s%s)", t->name, t->ifnum, kind_names[obs->kind],
 		 obs->up ? "up" : "down", obs->source ? obs->source : "?",

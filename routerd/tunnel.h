@@ -68,6 +68,8 @@ struct tunnel {
 	uint64_t rekey_next_ms;                 /* when the current phase ends */
 	uint64_t rekey_started_ms;              /* planned rekey: when it began */
 	uint64_t child_since_ms;                /* current Child SA installed (or rekeyed) */
+	uint64_t child_down_ms;                 /* the Child SA last went away */
+	int fib_routes;                         /* kernel routes via ipsecN seen (RD_OBS_FIB) */
 	struct tunnel_fib fib;                  /* FIB changes after the last transition */
 };
 
