@@ -273,7 +273,8 @@ frr_vty_batch(struct frr_vty *v, char *const *cmds, size_t n, struct frr_batch_r
 	if ((err = frr_vty_open(v)) < 0)
 		return err;
 	frr_reply_init(&r, true);
-	set_rcv_timeout(v->fd, FRR_VTY_BATCH_TIMEOUT_MS);
+	set_rcv_timeout(v->fd, FRR_VTY_BATCH_TIMEOUT_MS +
+			(int)(n < 100000 ? n : 100000) * FRR_VTY_BATCH_TIMEOUT_PER_CMD_MS);
 	while (res->sent < n) {
 		while (sent < n && sent - res->sent < FRR_VTY_WINDOW) {
 			if ((err = vty_send(v, cmds[sent])) < 0)

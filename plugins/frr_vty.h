@@ -6,7 +6,8 @@
  * 1 warning, 2 no match, 13 config failed, ...).
  *
  * The client is blocking with a send/receive timeout (FRR_VTY_TIMEOUT_MS,
- * FRR_VTY_BATCH_TIMEOUT_MS per reply inside a batch);
+ * FRR_VTY_BATCH_TIMEOUT_MS + n x FRR_VTY_BATCH_TIMEOUT_PER_CMD_MS per reply
+ * inside a batch of n);
  * batches are pipelined (up to FRR_VTY_WINDOW commands in flight).
  * Errors: 0 or -errno.
  */
@@ -20,6 +21,10 @@
 
 #define FRR_VTY_TIMEOUT_MS 2000
 #define FRR_VTY_BATCH_TIMEOUT_MS 30000  /* one reply in a batch (large prefix-lists are slow) */
+/* ... plus this per command of the batch: the reply that flushes a batched
+ * commit waits for all of it (bgpd 8.4: ~58 s for 1,000 tunnels' route-maps
+ * and prefix-lists, 27,000 commands). */
+#define FRR_VTY_BATCH_TIMEOUT_PER_CMD_MS 5
 #define FRR_VTY_WINDOW 64
 
 /* Incremental reply parser: a pure function over bytes. */

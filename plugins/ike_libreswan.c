@@ -370,15 +370,19 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 			s->tuns[s->ntuns++].ifnum = t->ifnum;
 			if (!tunnel_changed(s, prev, c, t, &o, text[k], path))
 				continue;
+			/* Pluto can hold the conn only if it had a file (loaded at
+			 * pluto's start or by a previous routerd) or prev had it. */
+			bool known = prev ? conf_find_tunnel(prev, c->name, t->name, NULL) != NULL
+					  : access(path, F_OK) == 0;
 			log_info("libreswan: %s (ipsec%u) %s", name, t->ifnum,
-				 prev && conf_find_tunnel(prev, c->name, t->name, NULL) ?
-				 "changed: replacing" : "new: adding");
+				 known ? "changed: replacing" : "new: adding");
 			if ((err = swan_write_atomic(path, 0644, put_text, text[k])) < 0) {
 				log_warnx("libreswan: %s: %s", path, strerror(-err));
 				failed++;
 				continue;
 			}
-			whack(s, "--delete", name);
+			if (known)
+				whack(s, "--delete", name);
 			if (ipsec(s, NULL, 0, "addconn", "--ctlsocket", s->paths.pluto_ctl,
 				  "--config", path, name, NULL) != 0)
 				failed++;
