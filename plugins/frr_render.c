@@ -428,6 +428,83 @@ in_set(const uint32_t *v, size_t n, uint32_t x)
 	return false;
 }
 
+/* Is p a prefix of some peer of cfg (announced, or a static route)? */
+static bool
+remote_prefix(const struct rd_config *cfg, const struct rd_prefix *p)
+{
+	if (cfg == NULL)
+		return false;
+	for (size_t i = 0; i < cfg->npeers; i++)
+		if (has_prefix(cfg->peers[i].prefixes, cfg->peers[i].nprefixes, p))
+			return true;
+	for (size_t i = 0; i < cfg->nconns; i++)
+		if (has_prefix(cfg->conns[i].static_routes, cfg->conns[i].nstatic_routes, p))
+			return true;
+	return false;
+}
+
+/* Call fn once for every distinct remote prefix of cfg. */
+static void
+each_remote(const struct rd_config *cfg, void (*fn)(const struct rd_prefix *, void *), void *arg)
+{
+	for (size_t i = 0; i < cfg->npeers; i++)
+		for (size_t k = 0; k < cfg->peers[i].nprefixes; k++) {
+			const struct rd_prefix *p = &cfg->peers[i].prefixes[k];
+			bool seen = false;
+
+			for (size_t e = 0; e < i && !seen; e++)
+				seen = has_prefix(cfg->peers[e].prefixes, cfg->peers[e].nprefixes, p);
+			if (!seen && !has_prefix(cfg->peers[i].prefixes, k, p))
+				fn(p, arg);
+		}
+	for (size_t i = 0; i < cfg->nconns; i++)
+		for (size_t k = 0; k < cfg->conns[i].nstatic_routes; k++) {
+			const struct rd_prefix *p = &cfg->conns[i].static_routes[k];
+			bool seen = has_prefix(cfg->conns[i].static_routes, k, p);
+
+			for (size_t e = 0; e < cfg->npeers && !seen; e++)
+				seen = has_prefix(cfg->peers[e].prefixes, cfg->peers[e].nprefixes, p);
+			for (size_t e = 0; e < i && !seen; e++)
+				seen = has_prefix(cfg->conns[e].static_routes, cfg->conns[e].nstatic_routes, p);
+			if (!seen)
+				fn(p, arg);
+		}
+}
+
+struct fc_arg {
+	struct frr_cmds *st;
+	const struct rd_config *other;  /* skip prefixes it has too; NULL: none */
+	bool add;
+};
+
+static void
+fc_one(const struct rd_prefix *p, void *arg)
+{
+	struct fc_arg *a = arg;
+	char b[20];
+
+	if (!remote_prefix(a->other, p))
+		frr_cmds_add(a->st, "%sip route %s reject %u", a->add ? "" : "no ",
+			     rd_prefix_str(p, b), FRR_FAIL_CLOSED_DISTANCE);
+}
+
+/*
+ * Fail closed: a reject route at distance FRR_FAIL_CLOSED_DISTANCE for every
+ * remote prefix. While a tunnel carries the prefix, BGP's (20) or routerd's
+ * static route wins; when none does (every tunnel down), traffic to it is
+ * refused here instead of following the default route out of the WAN in
+ * clear. zebra swaps one for the other in place.
+ */
+static void
+render_fail_closed(struct frr_cmds *st, const struct rd_config *prev, const struct rd_config *cfg)
+{
+	struct fc_arg del = { st, cfg, false }, add = { st, prev, true };
+
+	if (prev != NULL)
+		each_remote(prev, fc_one, &del);
+	each_remote(cfg, fc_one, &add);
+}
+
 int
 frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
 		  const uint32_t *enabled, size_t nenabled, struct frr_plan *p)
@@ -482,6 +559,7 @@ frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
 		}
 	}
 	assemble(p, &w, cfg->gw.asn);
+	render_fail_closed(&p->staticd, prev, cfg);
 	return frr_plan_err(p);
 }
 
@@ -509,5 +587,10 @@ frr_render_remove(const struct rd_config *cfg, const struct pol_route *routes, s
 		frr_cmds_add(&p->staticd, "no ip route %s %s ipsec%u %u",
 			     rd_prefix_str(&routes[i].prefix, b), rd_ip_str(routes[i].nexthop, nh),
 			     routes[i].ifnum, routes[i].distance);
+	{
+		struct fc_arg del = { &p->staticd, NULL, false };
+
+		each_remote(cfg, fc_one, &del);
+	}
 	return frr_plan_err(p);
 }

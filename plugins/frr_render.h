@@ -36,6 +36,9 @@
 #ifndef ROUTERD_FRR_RENDER_H
 #define ROUTERD_FRR_RENDER_H
 
+/* Distance of the reject routes for remote prefixes (fail closed). */
+#define FRR_FAIL_CLOSED_DISTANCE 250
+
 #include <stddef.h>
 #include <stdio.h>
 

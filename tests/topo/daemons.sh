@@ -119,9 +119,12 @@ bgp_drops() {
 # bgp_established NS DIR PEER: true if the session with PEER is Established.
 bgp_established() { [ "$(bgp_state "$@")" = Established ]; }
 
-# route_dev NS DST: the device NS's kernel routes DST through.
+# route_dev NS DST: the device NS's kernel routes DST through, or
+# "unreachable" (routerd's fail-closed reject route while no tunnel has it).
 route_dev() {
-	nsx "$1" ip -4 -o route get "$2" | sed -n 's/.* dev \([^ ]*\).*/\1/p'
+	local out
+	out=$(nsx "$1" ip -4 -o route get "$2" 2>&1) || { echo unreachable; return 0; }
+	sed -n 's/.* dev \([^ ]*\).*/\1/p' <<< "$out"
 }
 
 # route_dev_is NS DST DEV: true if NS routes DST via DEV.

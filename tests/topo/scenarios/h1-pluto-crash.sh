@@ -2,7 +2,8 @@
 # Scenario h1: kill -9 pluto on hq. routerd's libreswan backend (whack every
 # ~3 s) reports pluto unreachable and treats every tunnel's IPsec as down:
 # routerctl shows both tunnels DOWN, hq's BGP neighbors are shut down and
-# the routes learned over the tunnels are withdrawn at hq. Then pluto is
+# the routes learned over the tunnels are withdrawn at hq, and the branch
+# LAN is then refused (fail closed), not routed out of the WAN. Then pluto is
 # started again with the topology's command line (start_pluto; it loads
 # routerd's include file itself): the tunnels come back UP (the branch
 # re-initiates once its DPD cleared the dead IKE SA), BGP is Established
@@ -37,6 +38,10 @@ wait_until 20 "hq: neighbor $T2_BR_IN shut down" nbr_shut "$T2_BR_IN" || fail "t
 wait_until 20 "hq: $LAN withdrawn" withdrawn || fail "hq still has $LAN in BGP"
 wait_until 20 "hq: no route to the branch over the tunnels" no_fib || fail "hq's FIB still uses a tunnel"
 log "RESULT withdrawn_ms=$(( $(now_ms) - t_kill ))"
+# Fail closed: with no tunnel the branch LAN is refused (routerd's reject
+# route), not sent to the default route out of the WAN in clear.
+wait_until 10 "hq: the branch LAN unreachable, not via wan0" fib_dev_is hq "$BRANCH_HOST" unreachable ||
+	fail "hq routes the branch LAN via $(fib_dev hq "$BRANCH_HOST") with every tunnel down"
 rctl hq show | tee -a "$RD_LOGDIR/hq-routerctl-no-pluto.txt"
 rctl hq --json show | jq -r '.connections[0].tunnels[] | "\(.name) \(.state) \(.reason)"'
 
