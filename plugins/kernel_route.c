@@ -295,9 +295,25 @@ kr_table_route(struct kr_table *t, const struct kr_route *r)
 	struct kr_entry *e, fresh = { .dst = r->dst, .plen = r->plen, .priority = r->priority,
 				      .nhid = r->nhid, .seen = true };
 
-	if (r->table != RT_TABLE_MAIN || r->type != RTN_UNICAST || r->protocol == RTPROT_KERNEL)
+	bool refused = r->type == RTN_UNREACHABLE || r->type == RTN_BLACKHOLE ||
+		       r->type == RTN_PROHIBIT;
+
+	if (r->table != RT_TABLE_MAIN || (r->type != RTN_UNICAST && !refused) ||
+	    r->protocol == RTPROT_KERNEL)
 		return;
 	e = find_entry(t, r->dst, r->plen, r->priority);
+	if (refused && !r->del) {
+		/* replaced by a reject route (routerd's fail-closed one) */
+		if (e != NULL && !e->gone && !e->removed) {
+			e->gone = true;
+			snprintf(e->gone_why, sizeof(e->gone_why), "route now refused (%s)",
+				 r->type == RTN_UNREACHABLE ? "unreachable" :
+				 r->type == RTN_BLACKHOLE ? "blackhole" : "prohibit");
+		}
+		if (e != NULL)
+			e->seen = true;
+		return;
+	}
 	if (r->del) {
 		if (e != NULL && !e->gone && !e->removed) {
 			e->gone = true;

@@ -286,6 +286,27 @@ test_replace_and_repeats(void **st)
 	assert_string_equal(got[4].reason, "route deleted");
 }
 
+/* routerd's fail-closed reject route replacing the tunnel route: it left. */
+static void
+test_replaced_by_reject(void **st)
+{
+	struct rt r = { .type = RTM_NEWROUTE, .dst = P_10_20, .plen = 16, .oif = 10 };
+
+	(void)st;
+	feed_route(&r);
+	kr_table_flush(&tab);
+	r.oif = 0;
+	r.rtype = RTN_UNREACHABLE;
+	feed_route(&r);
+	kr_table_flush(&tab);
+	assert_int_equal(ngot, 2);
+	assert_line(1, "10.20.0.0/16 no longer via a tunnel (was ipsec10)");
+	assert_string_equal(got[1].reason, "route now refused (unreachable)");
+	feed_route(&r);                 /* refused again: nothing */
+	kr_table_flush(&tab);
+	assert_int_equal(ngot, 2);
+}
+
 /* zebra may delete and add instead of replacing: one move within a batch. */
 static void
 test_del_add_is_a_move(void **st)
@@ -471,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_parse_short),
 		cmocka_unit_test(test_ifname),
 		cmocka_unit_test_setup_teardown(test_replace_and_repeats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replaced_by_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_del_add_is_a_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nexthop_object, setup, teardown),
