@@ -235,13 +235,11 @@ in_config(const struct rd_config *cfg, const char *file)
 	return false;
 }
 
-/*
- * routerd (re)started: conn files in the directory that cfg no longer has
- * were loaded by pluto at its start or by the previous routerd; delete
- * them (the single include file of before left them out when rewritten).
- */
+/* Call fn(s, conn name, file name, arg) for every rd-*.conf in the conn
+ * directory (the conn name is the file name without ".conf"). */
 static void
-remove_stale(struct swan *s, const struct rd_config *cfg)
+each_conn_file(struct swan *s, void (*fn)(struct swan *, const char *, int, const char *, void *),
+	       void *arg)
 {
 	DIR *d = opendir(s->conn_dir);
 	struct dirent *e;
@@ -253,13 +251,32 @@ remove_stale(struct swan *s, const struct rd_config *cfg)
 		char name[SWAN_CONN_NAME_MAX];
 
 		if (strncmp(e->d_name, "rd-", 3) != 0 || n < 6 || n - 5 >= sizeof(name) ||
-		    strcmp(e->d_name + n - 5, ".conf") != 0 || in_config(cfg, e->d_name))
+		    strcmp(e->d_name + n - 5, ".conf") != 0)
 			continue;
 		memcpy(name, e->d_name, n - 5);
 		name[n - 5] = '\0';
-		remove_conn(s, name, "no longer configured: removed");
+		fn(s, name, dirfd(d), e->d_name, arg);
 	}
 	closedir(d);
+}
+
+static void
+remove_if_stale(struct swan *s, const char *name, int dfd, const char *file, void *arg)
+{
+	(void)dfd;
+	if (!in_config(arg, file))
+		remove_conn(s, name, "no longer configured: removed");
+}
+
+/*
+ * routerd (re)started: conn files in the directory that cfg no longer has
+ * were loaded by pluto at its start or by the previous routerd; delete
+ * them (the single include file of before left them out when rewritten).
+ */
+static void
+remove_stale(struct swan *s, const struct rd_config *cfg)
+{
+	each_conn_file(s, remove_if_stale, (void *)cfg);
 }
 
 /*
@@ -536,23 +553,18 @@ ike_poll(void *state, const struct rd_config *cfg)
 	return 0;
 }
 
+static void
+unlink_file(struct swan *s, const char *name, int dfd, const char *file, void *arg)
+{
+	(void)s, (void)name, (void)arg;
+	unlinkat(dfd, file, 0);
+}
+
 /* Remove every rd-*.conf in the conn directory (pluto keeps what it loaded). */
 static void
 remove_files(struct swan *s)
 {
-	DIR *d = opendir(s->conn_dir);
-	struct dirent *e;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-
-		if (strncmp(e->d_name, "rd-", 3) == 0 && n > 5 &&
-		    strcmp(e->d_name + n - 5, ".conf") == 0)
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	closedir(d);
+	each_conn_file(s, unlink_file, NULL);
 }
 
 static void
