@@ -7,6 +7,7 @@ set -euo pipefail
 tsv=${1:?tsv}
 order=${2:-$(awk -F'\t' 'NR > 1 && !s[$1]++ { printf "%s ", $1 }' "$tsv")}
 awk -F'\t' -v order="$order" '
+	function ratio(r) { return sprintf(r < 1 ? "%.3fx" : "%.1fx", r) }
 	function median(a, n,   i, j, t) {
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
 			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
@@ -32,8 +33,8 @@ awk -F'\t' -v order="$order" '
 		for (k = 1; k <= nv; k++) {
 			v = vs[k]
 			if (!n[v]) { printf "%-7s %2d/%-2d  (no valid run)\n", v, 0, runs[v]; continue }
-			ra = ("a" in med) && med[v] > 0 ? sprintf("%.1fx", med["a"] / med[v]) : "-"
-			rb = ("b" in med) && med[v] > 0 ? sprintf("%.1fx", med["b"] / med[v]) : "-"
+			ra = ("a" in med) && med[v] > 0 ? ratio(med["a"] / med[v]) : "-"
+			rb = ("b" in med) && med[v] > 0 ? ratio(med["b"] / med[v]) : "-"
 			one = v; sub(/10k$/, "", one)
 			r1 = v ~ /10k$/ && (one in med) && med[one] > 0 ? sprintf("%.2f", med[v] / med[one]) : "-"
 			printf "%-7s %2d/%-2d %9s %7s %7s %6s %7s %7s %8s\n", v, n[v], runs[v], med[v] " ms",
