@@ -189,11 +189,16 @@ frr_render_changes(const struct rd_config *cfg, const struct pol_change *ch, siz
 	}
 	/* Route-map and prefix-list edits reach running sessions only through
 	 * a soft clear (routerd sets 'bgp route-map delay-timer 0'). A session
-	 * enabled or shut down in this batch needs none. */
+	 * shut down in this batch needs none. One enabled in it may already be
+	 * Established (bgpd came back, routerd restarted, or the neighbor was
+	 * never shut): it does need it, or it keeps advertising by the old
+	 * route-maps (seen: a backup tunnel that never carried the gateway's
+	 * prefixes). bgpd accepts a soft clear of a session that is not
+	 * Established silently. */
 	for (size_t i = 0; i < ss.n; i++) {
 		const struct soft *s = &ss.v[i];
 
-		if (s->enabled || s->disabled || (!s->in && !s->out))
+		if (s->disabled || (!s->in && !s->out))
 			continue;
 		rd_ip_str(rd_tunnel_peer_inside(s->t), ip);
 		frr_cmds_add(&p->bgpd_exec, "clear bgp ipv4 unicast %s soft%s", ip,
