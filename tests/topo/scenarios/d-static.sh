@@ -5,7 +5,8 @@
 # preferred tun2 (ipsec11, distance 1) with tun1 pre-installed at distance 2;
 # cutting tun2's outer path moves the route to tun1 once the IPsec SA is
 # declared dead (no BGP, no BFD: DPD, dpd-timeout 40 in the example); cutting
-# both removes it; restoring brings it back.
+# both leaves only routerd's reject route (fail closed); restoring brings
+# it back.
 #
 #   hq-lan 10.0.0.10 -- hq ==wan0== inet ==wan0== shop -- shop-lan 10.50.0.10
 #   tun1: 192.0.2.1 <-> 203.0.113.10, ipsec10, 169.254.10.1/30 <-> .2
@@ -97,13 +98,19 @@ probe_report
 log "RESULT d_failover_detect_ms=$t_down d_failover_fib_ms=$t_fib d_failover_shop_fib_ms=$t_shop d_failover_blackout_ms=$PROBE_BLACKOUT_MS d_failover_lost=$PROBE_LOST"
 rd_conn_is hq hq-shop DEGRADED || fail "hq: hq-shop is $(rd_conn_status hq hq-shop), not DEGRADED"
 
-# Cut both: the routes are gone (zebra and kernel).
+# Cut both: the routes via the tunnels are gone (zebra and kernel); what
+# is left is routerd's fail-closed reject route (distance 250), so the
+# shop's LAN is refused, not sent out of the WAN in clear.
+only_reject() { [ "$(s2_zebra_routes hq "$1")" = "static 250 true true -" ]; }
+kernel_refused() { s2_kernel_route hq "$1" | grep -q '^unreachable '; }
 tc=$(now_ms)
 topo_cut_tunnel hq "$HQ1" "$SHOP"
 wait_until 150 "hq: tun1 DOWN (DPD)" rd_tunnel_is hq hq-shop/tun1 DOWN || fail "hq never noticed the loss of tun1"
-wait_until 20 "hq zebra: no route for $NET" s2_zebra_none hq "$NET" || fail "hq: $NET still in zebra"
-wait_until 10 "hq kernel: no route for $NET" s2_kernel_route_none hq "$NET" || fail "hq: $NET still in the kernel"
-s2_zebra_none hq "$NET2" || fail "hq: $NET2 still in zebra"
+wait_until 20 "hq zebra: only the reject route for $NET" only_reject "$NET" ||
+	fail "hq: $NET still routed: $(s2_zebra_routes hq "$NET" | tr '\n' ';')"
+wait_until 10 "hq kernel: $NET unreachable" kernel_refused "$NET" ||
+	fail "hq kernel: $NET is '$(s2_kernel_route hq "$NET")', not unreachable"
+only_reject "$NET2" || fail "hq: $NET2 still routed: $(s2_zebra_routes hq "$NET2" | tr '\n' ';')"
 log "RESULT d_both_cut_gone_ms=$(( $(now_ms) - tc ))"
 rd_conn_is hq hq-shop DOWN || fail "hq: hq-shop is $(rd_conn_status hq hq-shop), not DOWN"
 
