@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Scenario g: maintenance drain on the two-site examples. Under a 10 ms
 # XFAIL: regression this session, not investigated: 3-5 probes lost when the drained tunnel goes down or at the return to it, in 2 of the last 3 full runs (0 lost in the other); suspects: the link kept up until the FIB left it, the fail-closed reject routes, soft clears on enable
+# Scenario g: maintenance drain on the two-site examples. Under a 10 ms
 # probe stream hq-lan -> branch-lan: `routerctl drain hq-branch/tun1` on hq
 # ALONE moves traffic to tun2 in BOTH directions (FIB on ipsec11 at hq and
 # at the branch) with zero probes lost; taking the drained tunnel down
