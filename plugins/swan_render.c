@@ -349,6 +349,16 @@ swan_render_conn(FILE *f, const struct rd_config *cfg, const struct rd_connectio
 	else
 		fprintf(f, "\tdpdtimeout=%us\n", t->dpd_timeout);
 	fprintf(f, "\tdpdaction=%s\n", dpd_action[t->dpd_action]);
+	/*
+	 * A lost Child SA leaves a drop policy, not pluto's default trap:
+	 * pluto 4.10 maps the kernel ACQUIREs a trap raises by selector alone,
+	 * ignoring the XFRM if_id, and every routerd conn has the same
+	 * 0.0.0.0/0 selectors. So a packet meeting a dead tunnel's trap made a
+	 * new Child SA on another tunnel, the one carrying the traffic, and
+	 * that replacement lost packets. routerd (re)initiates the tunnels it
+	 * starts (core.c initiate_down_tunnels); the peer initiates the rest.
+	 */
+	fprintf(f, "\tfailureshunt=drop\n");
 	if (peer_behind_nat(cfg, c))
 		fprintf(f, "\tencapsulation=yes\n");
 	if (o->updown[0])

@@ -533,6 +533,10 @@ core_observe(void *arg, const struct rd_obs *obs)
 	before = t->last_change_ms;
 	if (tunnel_observe(t, obs, core_now_ms()))
 		core_schedule(c);
+	/* The link goes down with the SA, before the FRR apply: nothing local
+	 * (BGP, BFD) is sent into an ipsecN with no SA. */
+	if (obs->kind == RD_OBS_CHILD && !obs->up)
+		sync_interfaces(c);
 	if (t->last_change_ms != before)
 		fib_early(t, old, before);
 }
@@ -554,7 +558,9 @@ core_drain(struct core *c, const char *name, bool drain, const char **err)
 }
 
 /* Tunnels this side initiates (startup start) are (re)initiated while their
- * IKE SA is down: after a DPD "clear" or a pluto restart nobody else will. */
+ * Child SA is down: after a DPD "clear" or a pluto restart nobody else will,
+ * and a lost Child SA leaves a drop policy, no trap (swan_render.c). With the
+ * IKE SA still up, pluto makes a new Child SA on it. */
 static void
 initiate_down_tunnels(struct core *c, uint64_t now)
 {
@@ -564,7 +570,7 @@ initiate_down_tunnels(struct core *c, uint64_t now)
 			int rc;
 
 			if (c->cfg->conns[i].tunnels[j].startup != RD_STARTUP_START ||
-			    t->obs.ike_up || t->obs.child_up ||
+			    t->obs.child_up ||
 			    (t->last_initiate_ms && now - t->last_initiate_ms < INITIATE_RETRY_MS))
 				continue;
 			t->last_initiate_ms = now;

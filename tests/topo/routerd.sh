@@ -114,3 +114,18 @@ fib_dev_is() { [ "$(fib_dev "$1" "$2")" = "$3" ]; }
 rd_kill_routerd() {
 	kill "-$2" "$(cat "$RD_RUNDIR/$1/routerd.pid")"
 }
+
+# pluto_ondemand GW: the Child SAs GW's pluto started for a kernel ACQUIRE
+# ("initiate on-demand"), one line each. routerd unroutes a lost Child SA,
+# so there should be none: pluto 4.10 maps an ACQUIRE to a conn by selector
+# alone, i.e. to whichever tunnel, and the extra Child SA it then makes
+# replaces the one carrying traffic (packets lost).
+pluto_ondemand() { grep -a "initiate on-demand" "$RD_LOGDIR/$1-pluto.log" || true; }
+# assert_no_ondemand GW...: none of them acted on a kernel ACQUIRE.
+assert_no_ondemand() {
+	local gw lines
+	for gw in "$@"; do
+		lines=$(pluto_ondemand "$gw")
+		[ -z "$lines" ] || fail "$gw: pluto started a Child SA for a kernel ACQUIRE: $lines"
+	done
+}

@@ -99,4 +99,5 @@ log "RESULT restore_tun1_up_ms=$t_up back_on_tun1_hq_ms=$t_back_hq back_on_tun1_
 	"return_after_up_ms=$((t_back_hq - t_up)) return_lost=$PROBE_LOST" \
 	"return_blackout_ms=$PROBE_BLACKOUT_MS"
 (( t_back_hq >= t_up )) || fail "hq's traffic was back on tun1 before routerd reported it UP"
+assert_no_ondemand hq branch
 log "PASS"

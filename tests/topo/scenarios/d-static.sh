@@ -126,4 +126,5 @@ wait_until 180 "hq: $NET via preferred tun2 again" s2_zebra_best_is hq "$NET" st
 s2_kernel_route_dev_is hq "$NET" ipsec11 || fail "hq kernel: $NET not via ipsec11 after restore"
 log "RESULT d_restore_preferred_ms=$(( $(now_ms) - tc ))"
 wait_until 30 "traffic after restore" s2_ping hq-lan "$SHOP_HOST" || fail "no traffic after restore"
+assert_no_ondemand hq shop
 log "PASS"
