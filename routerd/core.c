@@ -17,25 +17,6 @@
 #define INITIATE_RETRY_MS 10000
 #define IKE_POLL_EVERY 3                /* ticks between whack reconciliations */
 
-uint64_t
-core_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-struct tunnel *
-core_tunnel(struct core *c, uint32_t ifnum)
-{
-	for (size_t i = 0; i < c->cfg->nconns; i++)
-		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++)
-			if (c->tun[i][j].ifnum == ifnum)
-				return &c->tun[i][j];
-	return NULL;
-}
-
 /* Runtime tunnels for 'cfg', carrying over the state of tunnels in 'old'
  * that keep their ifnum and name (reload keeps SAs and sessions). */
 static struct tunnel (*tunnels_for(const struct rd_config *cfg, struct core *old))[RD_MAX_TUNNELS]

@@ -5,7 +5,7 @@
  * down and gates its prefix, and a tunnel probe (its ipsecN absent: sent
  * with the inside address as source) reaches the tunnel FSM. Skipped (77)
  * without an ICMP socket or a network namespace of its own (not root).
- * The core is stubbed: only what probe.c calls.
+ * The core is stubbed (core_schedule); core_base.c is the real one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,25 +29,6 @@
 
 static struct core C;
 static int scheduled;
-
-uint64_t
-core_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-struct tunnel *
-core_tunnel(struct core *c, uint32_t ifnum)
-{
-	for (size_t i = 0; i < c->cfg->nconns; i++)
-		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++)
-			if (c->tun[i][j].ifnum == ifnum)
-				return &c->tun[i][j];
-	return NULL;
-}
 
 void
 core_schedule(struct core *c)
