@@ -46,6 +46,7 @@ struct frr_state {
 	size_t nenabled;
 	struct pol_route *routes;       /* static routes routerd installed */
 	size_t nroutes;
+	struct frr_rmaps rmaps;         /* which shared route-maps each neighbor uses */
 	struct event *timer;
 };
 
@@ -497,7 +498,7 @@ frr_apply_config(void *state, const struct rd_config *prev, const struct rd_conf
 		return -ECONNREFUSED;
 	if (prev == NULL)
 		adopt_live(st);
-	if ((err = frr_render_config(prev, cfg, st->enabled, st->nenabled, &plan)) == 0)
+	if ((err = frr_render_config(&st->rmaps, prev, cfg, st->enabled, st->nenabled, &plan)) == 0)
 		err = run_plan(st, &plan);
 	frr_plan_free(&plan);
 	verify(st);
@@ -557,7 +558,7 @@ frr_apply_changes(void *state, const struct rd_config *cfg, const struct pol_cha
 
 	if (!check_daemons(st))
 		return -ECONNREFUSED;
-	if ((err = frr_render_changes(cfg, ch, n, &plan)) == 0)
+	if ((err = frr_render_changes(&st->rmaps, cfg, ch, n, &plan)) == 0)
 		err = run_plan(st, &plan);
 	frr_plan_free(&plan);
 	for (size_t i = 0; i < n; i++) {
@@ -579,7 +580,7 @@ frr_fini(void *state, const struct rd_config *cfg)
 		return;
 	if (st->timer)
 		event_free(st->timer);
-	if (cfg && frr_render_remove(cfg, st->routes, st->nroutes, &plan) == 0)
+	if (cfg && frr_render_remove(&st->rmaps, cfg, st->routes, st->nroutes, &plan) == 0)
 		run_plan(st, &plan);
 	frr_plan_free(&plan);
 	for (int d = 0; d < D_COUNT; d++)
@@ -587,6 +588,7 @@ frr_fini(void *state, const struct rd_config *cfg)
 	free(st->nbrs);
 	free(st->routes);
 	free(st->enabled);
+	frr_rmaps_free(&st->rmaps);
 	free(st);
 }
 

@@ -77,6 +77,220 @@ frr_plan_print(FILE *f, const struct frr_plan *p)
 	print_cmds(f, "staticd", &p->staticd);
 }
 
+void
+frr_rmaps_free(struct frr_rmaps *r)
+{
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The tunnel's state; with 'add', a new unknown one when missing (NULL: no memory). */
+struct frr_rm_state *
+frr_rm_get(struct frr_rmaps *rm, uint32_t ifnum, bool add)
+{
+	for (size_t i = 0; i < rm->n; i++)
+		if (rm->v[i].ifnum == ifnum)
+			return &rm->v[i];
+	if (!add)
+		return NULL;
+	if (rm->n == rm->cap) {
+		size_t cap = rm->cap ? rm->cap * 2 : 16;
+		struct frr_rm_state *v = realloc(rm->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		rm->v = v;
+		rm->cap = cap;
+	}
+	rm->v[rm->n] = (struct frr_rm_state){ .ifnum = ifnum, .lp = 100 };
+	return &rm->v[rm->n++];
+}
+
+static void
+rm_drop(struct frr_rmaps *rm, uint32_t ifnum)
+{
+	struct frr_rm_state *s = frr_rm_get(rm, ifnum, false);
+
+	if (s != NULL)
+		*s = rm->v[--rm->n];
+}
+
+void
+frr_rm_names(const struct frr_rm_state *s, struct frr_rm_names *n)
+{
+	char attrs[40] = "";
+
+	if (s->attrs)
+		snprintf(attrs, sizeof(attrs), "-M%u-P%u%s", s->med, s->prepend,
+			 s->gshut ? "-G" : "");
+	snprintf(n->in, sizeof(n->in), "RD-IN-L%u", s->lp);
+	snprintf(n->adv, sizeof(n->adv), "RD-OUT-ADV%s%s", attrs, s->chk ? "-C" : "");
+	if (s->own)
+		snprintf(n->own, sizeof(n->own), "RD-OUT-OWN%s", attrs);
+	else
+		n->own[0] = 0;
+}
+
+static bool
+name_in(char (*v)[48], size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void
+made_add(struct frr_rm_pass *ps, const char *name)
+{
+	if (ps->nmade == ps->capmade) {
+		size_t cap = ps->capmade ? ps->capmade * 2 : 8;
+		char (*v)[48] = realloc(ps->made, cap * sizeof(*v));
+
+		if (v == NULL) {
+			ps->err = -ENOMEM;
+			return;
+		}
+		ps->made = v;
+		ps->capmade = cap;
+	}
+	snprintf(ps->made[ps->nmade++], 48, "%s", name);
+}
+
+/* fresh: bgpd may have none of the maps (first render): define every one used. */
+void
+frr_rm_begin(struct frr_rm_pass *ps, struct frr_rmaps *rm, bool fresh)
+{
+	struct frr_rm_names n;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->rm = rm;
+	ps->before = calloc(3 * rm->n + 1, sizeof(*ps->before));
+	if (ps->before == NULL) {
+		ps->err = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < rm->n; i++) {
+		if (!rm->v[i].known)
+			continue;
+		frr_rm_names(&rm->v[i], &n);
+		if (!name_in(ps->before, ps->nbefore, n.in))
+			snprintf(ps->before[ps->nbefore++], 48, "%s", n.in);
+		if (!name_in(ps->before, ps->nbefore, n.adv))
+			snprintf(ps->before[ps->nbefore++], 48, "%s", n.adv);
+		if (n.own[0] && !name_in(ps->before, ps->nbefore, n.own))
+			snprintf(ps->before[ps->nbefore++], 48, "%s", n.own);
+	}
+	for (size_t i = 0; !fresh && i < ps->nbefore; i++)
+		made_add(ps, ps->before[i]);
+}
+
+/* The attribute sets on what is advertised. */
+static void
+out_sets(struct frr_cmds *pre, const struct frr_rm_state *s, uint32_t asn)
+{
+	char path[12 * 10 + 1] = "";
+	size_t off = 0;
+
+	if (!s->attrs)
+		return;
+	for (uint32_t i = 0; i < s->prepend && i < 10; i++)
+		off += (size_t)snprintf(path + off, sizeof(path) - off, "%s%u", i ? " " : "", asn);
+	frr_cmds_add(pre, "set metric %u", s->med);
+	if (s->prepend > 0)
+		frr_cmds_add(pre, "set as-path prepend %s", path);
+	if (s->gshut)
+		frr_cmds_add(pre, "set community 65535:0 additive");
+}
+
+void
+frr_rm_ensure(struct frr_rm_pass *ps, struct frr_cmds *pre, const struct frr_rm_state *s,
+	      uint32_t asn, struct frr_rm_names *n)
+{
+	frr_rm_names(s, n);
+	if (!name_in(ps->made, ps->nmade, n->in)) {
+		made_add(ps, n->in);
+		/* RFC 8326: a route the peer tagged GRACEFUL_SHUTDOWN (its end of
+		 * the tunnel is drained) gets LOCAL_PREF 0. */
+		frr_cmds_add(pre, "route-map %s permit 5", n->in);
+		frr_cmds_add(pre, "match community RD-GSHUT");
+		frr_cmds_add(pre, "set local-preference %u", POL_LP_GSHUT);
+		frr_cmds_add(pre, "set large-comm-list RD-OWN delete");
+		frr_cmds_add(pre, "exit");
+		frr_cmds_add(pre, "route-map %s permit 10", n->in);
+		frr_cmds_add(pre, "set local-preference %u", s->lp);
+		frr_cmds_add(pre, "set large-comm-list RD-OWN delete");
+		frr_cmds_add(pre, "exit");
+	}
+	if (!name_in(ps->made, ps->nmade, n->adv)) {
+		made_add(ps, n->adv);
+		frr_cmds_add(pre, "route-map %s permit 10", n->adv);
+		if (s->chk)
+			frr_cmds_add(pre, "set large-comm-list RD-CHK delete");
+		out_sets(pre, s, asn);
+		frr_cmds_add(pre, "exit");
+	}
+	if (n->own[0] && !name_in(ps->made, ps->nmade, n->own)) {
+		made_add(ps, n->own);
+		frr_cmds_add(pre, "route-map %s permit 10", n->own);
+		frr_cmds_add(pre, "match large-community RD-OWN");
+		frr_cmds_add(pre, "set large-comm-list RD-OWN delete");
+		out_sets(pre, s, asn);
+		frr_cmds_add(pre, "exit");
+	}
+}
+
+/* Point the tunnel's route-map OUT at the maps of n, where they differ
+ * from n0 (NULL: all; its permit 20 exists only while 'own'). */
+void
+frr_rm_out(struct frr_cmds *pre, const struct rd_connection *c, const struct rd_tunnel *t,
+	   const struct frr_rm_names *n0, const struct frr_rm_names *n)
+{
+	if (n0 == NULL || strcmp(n0->adv, n->adv) != 0) {
+		frr_cmds_add(pre, "route-map RD-%s-%s-OUT permit 10", c->name, t->name);
+		if (n0 == NULL)
+			frr_cmds_add(pre, "match ip address prefix-list RD-%s-%s-ADV", c->name,
+				     t->name);
+		frr_cmds_add(pre, "call %s", n->adv);
+		frr_cmds_add(pre, "exit");
+	}
+	if (n->own[0] && (n0 == NULL || strcmp(n0->own, n->own) != 0)) {
+		frr_cmds_add(pre, "route-map RD-%s-%s-OUT permit 20", c->name, t->name);
+		frr_cmds_add(pre, "call %s", n->own);
+		frr_cmds_add(pre, "exit");
+	} else if (!n->own[0] && n0 != NULL && n0->own[0]) {
+		frr_cmds_add(pre, "no route-map RD-%s-%s-OUT permit 20", c->name, t->name);
+	}
+}
+
+void
+frr_rm_end(struct frr_rm_pass *ps, struct frr_cmds *post)
+{
+	struct frr_rmaps *rm = ps->rm;
+	bool unknown = false;
+	struct frr_rm_names n;
+
+	for (size_t i = 0; i < rm->n; i++)
+		unknown |= !rm->v[i].known;
+	/* An unknown tunnel may use any map: remove none. */
+	for (size_t i = 0; !unknown && i < ps->nbefore; i++) {
+		bool used = false;
+
+		for (size_t k = 0; k < rm->n && !used; k++) {
+			frr_rm_names(&rm->v[k], &n);
+			used = strcmp(n.in, ps->before[i]) == 0 || strcmp(n.adv, ps->before[i]) == 0 ||
+			       strcmp(n.own, ps->before[i]) == 0;
+		}
+		if (!used)
+			frr_cmds_add(post, "no route-map %s", ps->before[i]);
+	}
+	if (ps->err)
+		post->err = ps->err;
+	free(ps->before);
+	free(ps->made);
+	memset(ps, 0, sizeof(*ps));
+}
+
 /* Append every command of src to dst (src is emptied). */
 static void
 cmds_move(struct frr_cmds *dst, struct frr_cmds *src)
@@ -150,23 +364,10 @@ struct parts {
 	struct frr_cmds post;    /* removals of route-maps and prefix-lists */
 };
 
-/* A route-map IN entry's match on prefix-list PEER (none: match anything). */
-static void
-peer_match(struct parts *w, const struct rd_connection *c, const struct rd_tunnel *t,
-	   bool replace)
-{
-	if (c->peer->nprefixes > 0)
-		frr_cmds_add(&w->pre, "match ip address prefix-list RD-%s-%s-PEER", c->name, t->name);
-	else if (replace)
-		frr_cmds_add(&w->pre, "no match ip address prefix-list");
-}
-
-/* The peer's declared prefixes as prefix-list PEER, and route-map IN's entries
- * 5 (graceful shutdown) and 10 (the policy's LOCAL_PREF).
- * 'live': the route-map already carries the policy's LOCAL_PREF; keep it. */
+/* The peer's declared prefixes as prefix-list PEER. */
 static void
 render_peer_filter(struct parts *w, const struct rd_connection *c, const struct rd_tunnel *t,
-		   bool replace, bool live)
+		   bool replace)
 {
 	char pb[20];
 
@@ -176,21 +377,18 @@ render_peer_filter(struct parts *w, const struct rd_connection *c, const struct 
 		frr_cmds_add(&w->pre, "ip prefix-list RD-%s-%s-PEER seq %zu permit %s le 32",
 			     c->name, t->name, (i + 1) * 5,
 			     rd_prefix_str(&c->peer->prefixes[i], pb));
-	/* RFC 8326: a route the peer tagged GRACEFUL_SHUTDOWN (its end of the
-	 * tunnel is drained) gets LOCAL_PREF 0; same filter and strip as 10. */
-	frr_cmds_add(&w->pre, "route-map RD-%s-%s-IN permit 5", c->name, t->name);
-	frr_cmds_add(&w->pre, "match community RD-GSHUT");
-	peer_match(w, c, t, replace);
-	frr_cmds_add(&w->pre, "set local-preference %u", POL_LP_GSHUT);
-	frr_cmds_add(&w->pre, "set large-comm-list RD-OWN delete");
-	frr_cmds_add(&w->pre, "exit");
-	frr_cmds_add(&w->pre, "route-map RD-%s-%s-IN permit 10", c->name, t->name);
-	peer_match(w, c, t, replace);
-	if (!replace && !live)
-		frr_cmds_add(&w->pre, "set local-preference 100");
-	if (!replace)
-		frr_cmds_add(&w->pre, "set large-comm-list RD-OWN delete");
-	frr_cmds_add(&w->pre, "exit");
+}
+
+/* bgpd applies an edited neighbor prefix-list to routes already received
+ * only at a soft clear (a route-map's prefix-list edits it applied itself). */
+static void
+soft_clear(struct frr_plan *p, const struct rd_tunnel *t, bool in, bool out)
+{
+	char ip[16];
+
+	if (in || out)
+		frr_cmds_add(&p->bgpd_exec, "clear bgp ipv4 unicast %s soft%s", peer_ip(t, ip),
+			     in && out ? "" : in ? " in" : " out");
 }
 
 /* A tunnel's BFD profile in bfdd. */
@@ -212,51 +410,62 @@ has_checks(const struct rd_config *cfg)
 	return cfg != NULL && cfg->gw.nchecks > 0;
 }
 
-/* Route-map OUT entries for checked prefixes (frr_render.h). */
-static void
-render_chk_out(struct frr_cmds *pre, const struct rd_connection *c, const struct rd_tunnel *t)
-{
-	frr_cmds_add(pre, "route-map RD-%s-%s-OUT permit 10", c->name, t->name);
-	frr_cmds_add(pre, "set large-comm-list RD-CHK delete");
-	frr_cmds_add(pre, "exit");
-	frr_cmds_add(pre, "route-map RD-%s-%s-OUT deny 15", c->name, t->name);
-	frr_cmds_add(pre, "match large-community RD-CHK");
-	frr_cmds_add(pre, "exit");
-}
-
 /*
  * One tunnel's neighbor. 'old' is the tunnel in the previous configuration
- * when it had the same names (its route-maps and prefix-lists, which hold
- * the policy's state, are kept), NULL when everything is new. 'create':
- * the neighbor itself is new; it starts shut down unless 'enabled'.
- * Rendered from scratch while 'enabled' (routerd restarted, or bgpd's vty
- * came back, and the session is live in bgpd), the route-maps keep the
- * policy's LOCAL_PREF and adverts: resetting them would move or withdraw
- * healthy routes until the policy's first apply set them again.
+ * when it had the same names (its prefix-list ADV and route-map OUT, which
+ * hold the policy's adverts, are kept; its attributes are in ps->rm), NULL
+ * when everything is new. 'create': the neighbor itself is new; it starts
+ * shut down unless 'enabled'. Rendered from scratch ('restart': the first
+ * render) while 'enabled' and unknown to rm (routerd restarted, the session
+ * is live in bgpd), its route-maps are left as bgpd has them: resetting
+ * them would move or withdraw healthy routes until the policy's first
+ * apply set them again. 'peer_changed': prefix-list PEER changed in place.
  */
 static void
-render_tunnel(struct frr_plan *p, struct parts *w, const struct rd_config *cfg,
+render_tunnel(struct frr_plan *p, struct parts *w, struct frr_rm_pass *ps,
+	      const struct rd_config *prev, const struct rd_config *cfg,
 	      const struct rd_connection *c, const struct rd_tunnel *t,
-	      const struct rd_tunnel *old, bool create, bool enabled)
+	      const struct rd_tunnel *old, bool create, bool enabled, bool restart,
+	      bool peer_changed)
 {
+	struct frr_rm_state *st = frr_rm_get(ps->rm, t->ifnum, true);
+	struct frr_rm_names n0, n;
 	char ip[16];
+	bool known0;
 
+	if (st == NULL) {
+		ps->err = -ENOMEM;
+		return;
+	}
+	known0 = st->known;
+	if (st->known)
+		frr_rm_names(st, &n0);
 	peer_ip(t, ip);
-	if (old == NULL) {
-		render_peer_filter(w, c, t, false, enabled);
-		if (!enabled)
-			frr_render_own_adv(&w->pre, c, t, false);
-		frr_cmds_add(&w->pre, "route-map RD-%s-%s-OUT permit 10", c->name, t->name);
-		frr_cmds_add(&w->pre, "match ip address prefix-list RD-%s-%s-ADV", c->name, t->name);
-		frr_cmds_add(&w->pre, "exit");
-		frr_cmds_add(&w->pre, "route-map RD-%s-%s-OUT permit 20", c->name, t->name);
-		frr_cmds_add(&w->pre, "match large-community RD-OWN");
-		frr_cmds_add(&w->pre, "set large-comm-list RD-OWN delete");
-		frr_cmds_add(&w->pre, "exit");
-		if (has_checks(cfg))
-			render_chk_out(&w->pre, c, t);
-	} else {
-		render_peer_filter(w, c, t, true, enabled);
+	if (old == NULL && !enabled) {
+		/* A new neighbor, shut down: LOCAL_PREF 100, nothing of its own
+		 * advertised, no MED or prepends until the policy's first. */
+		*st = (struct frr_rm_state){ .ifnum = t->ifnum, .known = true, .lp = 100 };
+	} else if (!st->known && create && !restart) {
+		st->known = true;       /* a new neighbor needs maps: the defaults */
+	}
+	if (has_checks(cfg) && st->known)
+		st->chk = true;         /* the first check (frr_render.h) */
+	else if (!st->known)
+		st->chk = has_checks(cfg);
+	render_peer_filter(w, c, t, old != NULL);
+	if (old != NULL && !create)
+		soft_clear(p, t, peer_changed, false);
+	if (st->known) {
+		frr_rm_ensure(ps, &w->pre, st, cfg->gw.asn, &n);
+		if (old == NULL) {
+			frr_rm_out(&w->pre, c, t, NULL, &n);
+			/* a re-created one (new ASN) may still have it */
+			if (!n.own[0] && prev != NULL && known0 && n0.own[0])
+				frr_cmds_add(&w->pre, "no route-map RD-%s-%s-OUT permit 20",
+					     c->name, t->name);
+		} else {
+			frr_rm_out(&w->pre, c, t, known0 ? &n0 : NULL, &n);
+		}
 	}
 	frr_cmds_add(&w->router, "neighbor %s remote-as %u", ip, c->peer->asn);
 	if (create && !enabled)
@@ -278,8 +487,33 @@ render_tunnel(struct frr_plan *p, struct parts *w, const struct rd_config *cfg,
 	frr_cmds_add(&w->af, "neighbor %s activate", ip);
 	frr_cmds_add(&w->af, "neighbor %s soft-reconfiguration inbound", ip);
 	frr_cmds_add(&w->af, "neighbor %s maximum-prefix %u", ip, c->max_prefix);
-	frr_cmds_add(&w->af, "neighbor %s route-map RD-%s-%s-IN in", ip, c->name, t->name);
+	if (c->peer->nprefixes > 0)
+		frr_cmds_add(&w->af, "neighbor %s prefix-list RD-%s-%s-PEER in", ip, c->name,
+			     t->name);
+	else if (old != NULL)
+		frr_cmds_add(&w->af, "no neighbor %s prefix-list RD-%s-%s-PEER in", ip, c->name,
+			     t->name);
+	/* Unknown (adopted live): bgpd's IN map stays. */
+	if (st->known && (create || old == NULL || !known0 || strcmp(n.in, n0.in) != 0))
+		frr_cmds_add(&w->af, "neighbor %s route-map %s in", ip, n.in);
 	frr_cmds_add(&w->af, "neighbor %s route-map RD-%s-%s-OUT out", ip, c->name, t->name);
+}
+
+/* An unchanged tunnel at the first check of a reload: its route-map OUT
+ * strips the checked prefixes' tag (frr_render.h). */
+static void
+render_tunnel_chk(struct parts *w, struct frr_rm_pass *ps, const struct rd_config *cfg,
+		  const struct rd_connection *c, const struct rd_tunnel *t)
+{
+	struct frr_rm_state *st = frr_rm_get(ps->rm, t->ifnum, false);
+	struct frr_rm_names n0, n;
+
+	if (st == NULL || !st->known || st->chk || !has_checks(cfg))
+		return;
+	frr_rm_names(st, &n0);
+	st->chk = true;
+	frr_rm_ensure(ps, &w->pre, st, cfg->gw.asn, &n);
+	frr_rm_out(&w->pre, c, t, &n0, &n);
 }
 
 /* Remove one tunnel's neighbor and (unless only_neighbor) everything named after it. */
@@ -292,7 +526,6 @@ render_tunnel_remove(struct frr_plan *p, struct parts *w, const struct rd_connec
 	frr_cmds_add(&w->router, "no neighbor %s", peer_ip(t, ip));
 	if (only_neighbor)
 		return;
-	frr_cmds_add(&w->post, "no route-map RD-%s-%s-IN", c->name, t->name);
 	frr_cmds_add(&w->post, "no route-map RD-%s-%s-OUT", c->name, t->name);
 	frr_cmds_add(&w->post, "no ip prefix-list RD-%s-%s-ADV", c->name, t->name);
 	frr_cmds_add(&w->post, "no ip prefix-list RD-%s-%s-PEER", c->name, t->name);
@@ -325,19 +558,6 @@ has_prefix(const struct rd_prefix *v, size_t n, const struct rd_prefix *p)
 		if (v[i].addr == p->addr && v[i].len == p->len)
 			return true;
 	return false;
-}
-
-void
-frr_render_own_adv(struct frr_cmds *c, const struct rd_connection *conn,
-		   const struct rd_tunnel *t, bool on)
-{
-	if (on) {
-		frr_cmds_add(c, "no route-map RD-%s-%s-OUT deny 5", conn->name, t->name);
-		return;
-	}
-	frr_cmds_add(c, "route-map RD-%s-%s-OUT deny 5", conn->name, t->name);
-	frr_cmds_add(c, "match large-community RD-OWN");
-	frr_cmds_add(c, "exit");
 }
 
 /* Instance-wide settings and the gateway's networks (prev NULL: all new). */
@@ -506,11 +726,12 @@ render_fail_closed(struct frr_cmds *st, const struct rd_config *prev, const stru
 }
 
 int
-frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
+frr_render_config(struct frr_rmaps *rm, const struct rd_config *prev, const struct rd_config *cfg,
 		  const uint32_t *enabled, size_t nenabled, struct frr_plan *p)
 {
 	struct parts w = { 0 };
 	const struct rd_config *base = prev;
+	struct frr_rm_pass ps;
 
 	if (prev != NULL && prev->gw.asn != cfg->gw.asn) {
 		/* The local ASN cannot change in place: start the instance over. */
@@ -523,6 +744,7 @@ frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
 	}
 	if (prev == NULL)
 		frr_cmds_add(&p->bgpd, "bgp route-map delay-timer 0");
+	frr_rm_begin(&ps, rm, prev == NULL);
 	/* Removed tunnels (and those whose names or address changed). */
 	for (size_t i = 0; prev != NULL && i < prev->nconns; i++) {
 		const struct rd_connection *pc = &prev->conns[i], *c;
@@ -533,6 +755,8 @@ frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
 
 			if (t == NULL || !same_identity(pc, pt, c, t))
 				render_tunnel_remove(p, &w, pc, pt, t && same_names(pc, pt, c, t));
+			if (t == NULL)
+				rm_drop(rm, pt->ifnum);
 		}
 	}
 	render_globals(&w, base, cfg);
@@ -546,35 +770,45 @@ frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
 			bool en = in_set(enabled, nenabled, t->ifnum);
 
 			if (pt == NULL || !same_names(pc, pt, c, t))
-				render_tunnel(p, &w, cfg, c, t, NULL, true, en);
+				render_tunnel(p, &w, &ps, base, cfg, c, t, NULL, true, en, !prev,
+					      false);
 			else if (!same_identity(pc, pt, c, t))
-				render_tunnel(p, &w, cfg, c, t, pt, true, en);  /* moved */
+				render_tunnel(p, &w, &ps, base, cfg, c, t, pt, true, en, false,
+					      false);
 			else if (!frr_tunnel_bgp_equal(pc, pt, c, t))
-				render_tunnel(p, &w, cfg, c, t, pt, false, en);
-			/* The first check of a reload: existing sessions get the
-			 * entries for checked prefixes (new ones got them above). */
-			if (pt != NULL && same_names(pc, pt, c, t) && has_checks(cfg) &&
-			    !has_checks(base))
-				render_chk_out(&w.pre, c, t);
+				render_tunnel(p, &w, &ps, base, cfg, c, t, pt, false, en, false,
+					      !rd_prefixes_equal(pc->peer->prefixes,
+								 pc->peer->nprefixes,
+								 c->peer->prefixes,
+								 c->peer->nprefixes));
+			else
+				render_tunnel_chk(&w, &ps, cfg, c, t);
 		}
 	}
+	frr_rm_end(&ps, &w.post);
 	assemble(p, &w, cfg->gw.asn);
 	render_fail_closed(&p->staticd, prev, cfg);
 	return frr_plan_err(p);
 }
 
 int
-frr_render_remove(const struct rd_config *cfg, const struct pol_route *routes, size_t nroutes,
+frr_render_remove(struct frr_rmaps *rm, const struct rd_config *cfg,
+		  const struct pol_route *routes, size_t nroutes,
 		  struct frr_plan *p)
 {
 	struct parts w = { 0 };
+	struct frr_rm_pass ps;
 	char b[20], nh[16];
+
+	frr_rm_begin(&ps, rm, false);
+	rm->n = 0;              /* no tunnel uses any map any more */
 
 	for (size_t i = 0; i < cfg->nconns; i++)
 		for (size_t j = 0; is_dynamic(&cfg->conns[i]) && j < cfg->conns[i].ntunnels; j++)
 			render_tunnel_remove(p, &w, &cfg->conns[i], &cfg->conns[i].tunnels[j], false);
 	for (size_t i = 0; i < cfg->gw.nprefixes; i++)
 		frr_cmds_add(&w.af, "no network %s", rd_prefix_str(&cfg->gw.prefixes[i], b));
+	frr_rm_end(&ps, &w.post);
 	frr_cmds_add(&w.post, "no route-map RD-ORIGINATE");
 	frr_cmds_add(&w.post, "no bgp large-community-list standard RD-OWN");
 	frr_cmds_add(&w.post, "no bgp community-list standard RD-GSHUT");

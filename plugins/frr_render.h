@@ -8,28 +8,47 @@
  * which runs in enable mode after the configuration ("clear bgp ... soft").
  *
  * Names: neighbor on the tunnel's peer inside address; per tunnel
- * route-maps RD-<conn>-<tun>-IN / -OUT, prefix-lists RD-<conn>-<tun>-ADV
- * (other sites' prefixes a hub re-advertises) and RD-<conn>-<tun>-PEER
- * (what the peer declared), bfdd profile rd-<conn>-<tun>.
+ * route-map RD-<conn>-<tun>-OUT, prefix-lists RD-<conn>-<tun>-ADV (other
+ * sites' prefixes a hub re-advertises, checked prefixes) and
+ * RD-<conn>-<tun>-PEER (what the peer declared), bfdd profile
+ * rd-<conn>-<tun>.
+ *
+ * Cost: FRR 8.4 validates the whole route-map configuration on every
+ * northbound commit, and match/set nodes are expensive there (with five
+ * route-map entries per tunnel, any commit took 33 s at 1,000 tunnels).
+ * So the attributes live in SHARED route-maps, one per attribute set and
+ * named after it, defined before the first neighbor uses them and removed
+ * after the last one left them (struct frr_rmaps remembers which tunnel
+ * uses which; a tunnel adopted live after a restart is unknown until the
+ * policy sets its attributes, and blocks removals). Per tunnel there is
+ * only prefix-list PEER, applied by 'neighbor X prefix-list PEER in', and
+ * route-map OUT's two entries that select and 'call' a shared map.
+ *
+ * IN: shared RD-IN-L<lp>: permit 5 gives routes tagged GRACEFUL_SHUTDOWN
+ * (RFC 8326, list RD-GSHUT) LOCAL_PREF 0, permit 10 the policy's
+ * LOCAL_PREF <lp> (100 before the policy's first); both strip the large
+ * community RD-OWN from what peers send. Routes outside prefix-list PEER
+ * are dropped by the neighbor's prefix-list (none when the peer declared no
+ * prefixes: anything).
  *
  * The gateway's own prefixes are 'network X route-map RD-ORIGINATE', which
  * tags them with large community <asn>:0:1 (list RD-OWN); they need no
  * per-prefix entries (FRR 8.4 adds prefix-list entries slowly: 10,000 take
- * minutes). Route-map OUT: deny 5 (own routes; present while the session
- * must not advertise them), permit 10 (prefix-list ADV), permit 20 (own
- * routes, community stripped); permit 10 and 20 carry the policy's MED,
- * prepends and, while drained, 'set community 65535:0 additive' (RFC 8326
- * GRACEFUL_SHUTDOWN, list RD-GSHUT). IN: permit 5 gives routes tagged
- * GRACEFUL_SHUTDOWN LOCAL_PREF 0, permit 10 the policy's LOCAL_PREF; both
- * match prefix-list PEER and strip the large community from what peers send.
+ * minutes). Route-map OUT: permit 10 matches prefix-list ADV and calls
+ * RD-OUT-ADV<attrs>; permit 20, present only while the session advertises
+ * the gateway's own prefixes, calls RD-OUT-OWN<attrs>, which permits only
+ * routes tagged RD-OWN and strips the tag (everything else: implicit deny).
+ * <attrs> is empty before the policy's first attributes, else
+ * -M<med>-P<prepends>, plus -G while drained: both maps then set the MED,
+ * the prepends and 'set community 65535:0 additive' (GRACEFUL_SHUTDOWN).
  *
  * Gateway prefixes gated by a LAN check (rd_check) are advertised per
  * session instead: 'network X route-map RD-ORIGINATE-CHK' tags them
  * <asn>:0:2 (list RD-CHK), the policy's ADV_ADD/DEL put them in and out of
- * prefix-list ADV (permit 10, which strips the tag), and route-map OUT's
- * deny 15 drops them on sessions whose ADV lacks them. These entries exist
- * only in configurations with checks (they stay, harmless, when the last
- * check is removed by a reload).
+ * prefix-list ADV (permit 10; with checks it calls RD-OUT-ADV<attrs>-C,
+ * which strips the tag); RD-OUT-OWN's implicit deny drops them on sessions
+ * whose ADV lacks them. The -C maps stay when the last check is removed by
+ * a reload (harmless).
  *
  * Errors: 0 or -ENOMEM.
  */
@@ -59,6 +78,24 @@ struct frr_plan {
 	struct frr_cmds staticd;
 };
 
+/* Which shared route-maps one tunnel's neighbor uses (its attribute set). */
+struct frr_rm_state {
+	uint32_t ifnum;
+	bool known;             /* false: adopted live, bgpd's maps are unknown */
+	bool attrs;             /* the policy set med/prepend/gshut */
+	bool gshut, own, chk;   /* own: advertises the gateway's prefixes */
+	uint32_t lp, med, prepend;
+};
+
+/* The renderer's memory of the shared route-maps (owned by the caller, one
+ * per bgpd; zero-initialised; every render updates it). */
+struct frr_rmaps {
+	struct frr_rm_state *v;
+	size_t n, cap;
+};
+
+void frr_rmaps_free(struct frr_rmaps *r);
+
 void frr_cmds_add(struct frr_cmds *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void frr_cmds_free(struct frr_cmds *c);
 void frr_plan_free(struct frr_plan *p);
@@ -75,24 +112,46 @@ void frr_plan_print(FILE *f, const struct frr_plan *p);
  * A neighbor re-created (its inside address changed) keeps its route-maps
  * and prefix-lists (the policy's MED, prepends, adverts) and starts shut
  * down unless its ifnum is in enabled[0..nenabled) (what the policy last
- * enabled). A renamed connection or tunnel gets fresh, empty ones.
+ * enabled). A renamed connection or tunnel gets fresh, empty ones. rm
+ * carries the policy's attributes of each tunnel over (frr_rmaps).
  */
-int frr_render_config(const struct rd_config *prev, const struct rd_config *cfg,
-		      const uint32_t *enabled, size_t nenabled, struct frr_plan *out);
+int frr_render_config(struct frr_rmaps *rm, const struct rd_config *prev,
+		      const struct rd_config *cfg, const uint32_t *enabled, size_t nenabled,
+		      struct frr_plan *out);
 
 /* The policy's changes as commands; unknown tunnels are skipped. */
-int frr_render_changes(const struct rd_config *cfg, const struct pol_change *ch, size_t n,
-		       struct frr_plan *out);
+int frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg,
+		       const struct pol_change *ch, size_t n, struct frr_plan *out);
 
 /* Remove routerd's configuration (neighbors, networks, route-maps,
  * prefix-lists, profiles) and the given static routes. */
-int frr_render_remove(const struct rd_config *cfg, const struct pol_route *routes,
-		      size_t nroutes, struct frr_plan *out);
+int frr_render_remove(struct frr_rmaps *rm, const struct rd_config *cfg,
+		      const struct pol_route *routes, size_t nroutes, struct frr_plan *out);
 
-/* Route-map OUT's deny 5: 'on' removes it (the session advertises the
- * gateway's own prefixes), off (re)creates it. */
-void frr_render_own_adv(struct frr_cmds *c, const struct rd_connection *conn,
-			const struct rd_tunnel *t, bool on);
+/* Internal (frr_render.c for frr_render_pol.c): a render pass over the
+ * shared route-maps. */
+struct frr_rm_pass {
+	struct frr_rmaps *rm;
+	char (*before)[48];     /* names in use before the render */
+	size_t nbefore;
+	char (*made)[48];       /* names defined (or known to exist) */
+	size_t nmade, capmade;
+	int err;
+};
+struct frr_rm_names {
+	char in[48], adv[48], own[48];  /* own: "" while not advertised */
+};
+/* frr_render.c for frr_render_pol.c: one render's view of the shared maps. */
+void frr_rm_begin(struct frr_rm_pass *ps, struct frr_rmaps *rm, bool fresh);
+/* Define s's shared maps in pre unless they exist; their names in n. */
+void frr_rm_ensure(struct frr_rm_pass *ps, struct frr_cmds *pre, const struct frr_rm_state *s,
+		   uint32_t asn, struct frr_rm_names *n);
+void frr_rm_names(const struct frr_rm_state *s, struct frr_rm_names *n);
+void frr_rm_out(struct frr_cmds *pre, const struct rd_connection *c, const struct rd_tunnel *t,
+		const struct frr_rm_names *n0, const struct frr_rm_names *n);
+/* Remove (into post) maps no tunnel uses any more; frees ps. */
+void frr_rm_end(struct frr_rm_pass *ps, struct frr_cmds *post);
+struct frr_rm_state *frr_rm_get(struct frr_rmaps *rm, uint32_t ifnum, bool add);
 
 /* True when a tunnel's BGP rendering differs between two configurations. */
 bool frr_tunnel_bgp_equal(const struct rd_connection *ca, const struct rd_tunnel *a,

@@ -10,6 +10,7 @@ struct soft {
 	uint32_t ifnum;
 	bool in, out, enabled, disabled;
 	int own;                /* gateway prefixes: 1 advertise, 0 withdraw, -1 no change */
+	const struct pol_tunnel_out *to;  /* the last attributes of the batch, or NULL */
 	const struct rd_connection *c;
 	const struct rd_tunnel *t;
 };
@@ -29,35 +30,48 @@ soft_get(struct soft_set *s, const struct rd_connection *c, const struct rd_tunn
 	return &s->v[s->n++];
 }
 
-/* MED, AS-path prepends, the GRACEFUL_SHUTDOWN tag (RFC 8326) on what is
- * advertised, and LOCAL_PREF of one tunnel (LOCAL_PREF 0 = 100). */
+/*
+ * A tunnel's new attribute set (MED, AS-path prepends, the GRACEFUL_SHUTDOWN
+ * tag (RFC 8326) on what is advertised, LOCAL_PREF (0 = 100), whether the
+ * gateway's own prefixes are advertised): its neighbor switches to the
+ * shared route-maps for it, defined first if new (frr_render.h).
+ */
 static void
-render_attrs(struct frr_cmds *pre, const struct rd_config *cfg, const struct rd_connection *c,
-	     const struct rd_tunnel *t, const struct pol_tunnel_out *to)
+render_attrs(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *af,
+	     const struct rd_config *cfg, const struct soft *s)
 {
-	static const unsigned out_seq[] = { 10, 20 };    /* prefix-list ADV, own prefixes */
-	char path[12 * 10 + 1] = "";
-	size_t off = 0;
+	struct frr_rm_state *st = frr_rm_get(ps->rm, s->t->ifnum, true);
+	struct frr_rm_names n0, n;
+	bool known0;
+	char ip[16];
 
-	for (uint32_t i = 0; i < to->prepend && i < 10; i++)
-		off += (size_t)snprintf(path + off, sizeof(path) - off, "%s%u", i ? " " : "",
-					cfg->gw.asn);
-	for (size_t k = 0; k < sizeof(out_seq) / sizeof(out_seq[0]); k++) {
-		frr_cmds_add(pre, "route-map RD-%s-%s-OUT permit %u", c->name, t->name, out_seq[k]);
-		frr_cmds_add(pre, "set metric %u", to->med);
-		if (to->prepend > 0)
-			frr_cmds_add(pre, "set as-path prepend %s", path);
-		else
-			frr_cmds_add(pre, "no set as-path prepend");
-		if (to->gshut)
-			frr_cmds_add(pre, "set community 65535:0 additive");
-		else
-			frr_cmds_add(pre, "no set community");
-		frr_cmds_add(pre, "exit");
+	if (st == NULL) {
+		ps->err = -ENOMEM;
+		return;
 	}
-	frr_cmds_add(pre, "route-map RD-%s-%s-IN permit 10", c->name, t->name);
-	frr_cmds_add(pre, "set local-preference %u", to->local_pref ? to->local_pref : 100);
-	frr_cmds_add(pre, "exit");
+	known0 = st->known;
+	if (st->known)
+		frr_rm_names(st, &n0);
+	else
+		st->chk = cfg->gw.nchecks > 0;
+	if (s->to != NULL) {
+		st->attrs = true;
+		st->lp = s->to->local_pref ? s->to->local_pref : 100;
+		st->med = s->to->med;
+		st->prepend = s->to->prepend;
+		st->gshut = s->to->gshut;
+	}
+	if (s->own >= 0)
+		st->own = s->own == 1;
+	st->known = true;
+	frr_rm_ensure(ps, pre, st, cfg->gw.asn, &n);
+	/* unknown: bgpd's entries are rewritten, permit 20 removed if not own */
+	if (!known0)
+		n0 = (struct frr_rm_names){ .in = "", .adv = "", .own = "?" };
+	frr_rm_out(pre, s->c, s->t, &n0, &n);
+	rd_ip_str(rd_tunnel_peer_inside(s->t), ip);
+	if (strcmp(n.in, n0.in) != 0)
+		frr_cmds_add(af, "neighbor %s route-map %s in", ip, n.in);
 }
 
 static void
@@ -120,7 +134,7 @@ render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_
 	switch (ch->kind) {
 	case POL_NEIGHBOR_ENABLE:
 		if (ch->to)
-			render_attrs(pre, cfg, c, t, ch->to);
+			s->to = ch->to;
 		frr_cmds_add(router, "no neighbor %s shutdown", ip);
 		s->enabled = true;
 		s->disabled = false;
@@ -132,7 +146,7 @@ render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_
 		break;
 	case POL_ATTRS:
 		if (ch->to)
-			render_attrs(pre, cfg, c, t, ch->to);
+			s->to = ch->to;
 		s->in = s->out = true;
 		break;
 	case POL_ADV_ADD:
@@ -158,10 +172,11 @@ render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_
 }
 
 int
-frr_render_changes(const struct rd_config *cfg, const struct pol_change *ch, size_t n,
-		   struct frr_plan *p)
+frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const struct pol_change *ch,
+		   size_t n, struct frr_plan *p)
 {
-	struct frr_cmds pre = { 0 }, router = { 0 };
+	struct frr_cmds pre = { 0 }, router = { 0 }, af = { 0 }, post = { 0 };
+	struct frr_rm_pass ps;
 	struct soft_set ss = { .v = calloc(n ? n : 1, sizeof(*ss.v)), .n = 0 };
 	char ip[16];
 
@@ -176,17 +191,29 @@ frr_render_changes(const struct rd_config *cfg, const struct pol_change *ch, siz
 			render_one(cfg, &ch[i], &pre, &router, &ss);
 		}
 	}
+	/* Make before break: new maps, the neighbors' switch to them (before
+	 * an enabled one comes up), then the removal of maps left unused. */
+	frr_rm_begin(&ps, rm, false);
 	for (size_t i = 0; i < ss.n; i++)
-		if (ss.v[i].own >= 0)
-			frr_render_own_adv(&pre, ss.v[i].c, ss.v[i].t, ss.v[i].own == 1);
+		if (ss.v[i].own >= 0 || ss.v[i].to != NULL)
+			render_attrs(&ps, &pre, &af, cfg, &ss.v[i]);
+	frr_rm_end(&ps, &post);
 	for (size_t i = 0; i < pre.n; i++)
 		frr_cmds_add(&p->bgpd, "%s", pre.v[i]);
-	if (router.n > 0) {
+	if (router.n > 0 || af.n > 0) {
 		frr_cmds_add(&p->bgpd, "router bgp %u", cfg->gw.asn);
+		if (af.n > 0) {
+			frr_cmds_add(&p->bgpd, "address-family ipv4 unicast");
+			for (size_t i = 0; i < af.n; i++)
+				frr_cmds_add(&p->bgpd, "%s", af.v[i]);
+			frr_cmds_add(&p->bgpd, "exit-address-family");
+		}
 		for (size_t i = 0; i < router.n; i++)
 			frr_cmds_add(&p->bgpd, "%s", router.v[i]);
 		frr_cmds_add(&p->bgpd, "exit");
 	}
+	for (size_t i = 0; i < post.n; i++)
+		frr_cmds_add(&p->bgpd, "%s", post.v[i]);
 	/* Route-map and prefix-list edits reach running sessions only through
 	 * a soft clear (routerd sets 'bgp route-map delay-timer 0'). A session
 	 * shut down in this batch needs none. One enabled in it may already be
@@ -204,10 +231,12 @@ frr_render_changes(const struct rd_config *cfg, const struct pol_change *ch, siz
 		frr_cmds_add(&p->bgpd_exec, "clear bgp ipv4 unicast %s soft%s", ip,
 			     s->in && s->out ? "" : s->in ? " in" : " out");
 	}
-	if (pre.err || router.err)
-		p->bgpd.err = pre.err ? pre.err : router.err;
+	if (pre.err || router.err || af.err || post.err)
+		p->bgpd.err = pre.err ? pre.err : router.err ? router.err : af.err ? af.err : post.err;
 	frr_cmds_free(&pre);
 	frr_cmds_free(&router);
+	frr_cmds_free(&af);
+	frr_cmds_free(&post);
 	free(ss.v);
 	return frr_plan_err(p);
 }

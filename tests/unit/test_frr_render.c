@@ -43,17 +43,32 @@ golden(const char *name, const struct frr_plan *p)
 	free(got);
 }
 
+/* rm as routerd's first render of cfg left it (every neighbor shut down);
+ * 'own': the sessions advertise the gateway's prefixes. */
+static void
+seed(struct frr_rmaps *rm, const struct rd_config *cfg, bool own)
+{
+	struct frr_plan p = { 0 };
+
+	assert_int_equal(frr_render_config(rm, NULL, cfg, NULL, 0, &p), 0);
+	frr_plan_free(&p);
+	for (size_t i = 0; i < rm->n; i++)
+		rm->v[i].own = own;
+}
+
 static void
 test_first_apply(void **unused)
 {
 	struct tcfg t;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 
 	tcfg_init(&t, 4200000001u, 65000, 1, 2, false, true);
 	t.cfg.gw.asn_asdot = true;          /* FRR 8.4 gets asplain whatever was written */
-	assert_int_equal(frr_render_config(NULL, &t.cfg, NULL, 0, &p), 0);
+	assert_int_equal(frr_render_config(&rm, NULL, &t.cfg, NULL, 0, &p), 0);
 	golden("first_apply", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 static void
@@ -61,12 +76,15 @@ test_unchanged(void **unused)
 {
 	struct tcfg a, b;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 
 	tcfg_init(&a, 64512, 65000, 1, 2, false, true);
 	tcfg_init(&b, 64512, 65000, 1, 2, false, true);
-	assert_int_equal(frr_render_config(&a.cfg, &b.cfg, NULL, 0, &p), 0);
+	seed(&rm, &a.cfg, false);
+	assert_int_equal(frr_render_config(&rm, &a.cfg, &b.cfg, NULL, 0, &p), 0);
 	assert_int_equal(p.bgpd.n + p.bfdd.n + p.staticd.n + p.bgpd_exec.n, 0);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 static void
@@ -74,6 +92,7 @@ test_reload_in_place(void **unused)
 {
 	struct tcfg a, b;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 
 	tcfg_init(&a, 64512, 65000, 1, 2, false, false);
 	tcfg_init(&b, 64512, 65000, 1, 2, false, false);
@@ -84,9 +103,11 @@ test_reload_in_place(void **unused)
 	b.gw_pfx[0].addr = tcfg_ip(10, 9, 0, 0);        /* network replaced */
 	b.peer_pfx[1] = (struct rd_prefix){ .addr = tcfg_ip(172, 16, 0, 0), .len = 12 };
 	b.peer.nprefixes = 2;
-	assert_int_equal(frr_render_config(&a.cfg, &b.cfg, NULL, 0, &p), 0);
+	seed(&rm, &a.cfg, false);
+	assert_int_equal(frr_render_config(&rm, &a.cfg, &b.cfg, NULL, 0, &p), 0);
 	golden("reload_in_place", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 static void
@@ -95,14 +116,17 @@ test_reload_remove_and_move(void **unused)
 	const uint32_t enabled[] = { 2 };       /* tun1's neighbor was enabled: stays so */
 	struct tcfg a, b;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 
 	tcfg_init(&a, 64512, 65000, 1, 2, false, false);
 	tcfg_init(&b, 64512, 65000, 1, 2, false, false);
 	b.conns[0].ntunnels = 1;                         /* tun2 (ipsec3) gone */
 	b.conns[0].tunnels[0].inside.addr = tcfg_ip(169, 254, 20, 0);  /* tun1 moved */
-	assert_int_equal(frr_render_config(&a.cfg, &b.cfg, enabled, 1, &p), 0);
+	seed(&rm, &a.cfg, false);
+	assert_int_equal(frr_render_config(&rm, &a.cfg, &b.cfg, enabled, 1, &p), 0);
 	golden("reload_remove_and_move", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 /* routerd restarted while tun1's session (ipsec2) is live in bgpd: the base
@@ -114,15 +138,18 @@ test_restart_live(void **unused)
 	const uint32_t live[] = { 2 };
 	struct tcfg t;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 
 	tcfg_init(&t, 64512, 65000, 1, 2, false, false);
-	assert_int_equal(frr_render_config(NULL, &t.cfg, live, 1, &p), 0);
+	assert_int_equal(frr_render_config(&rm, NULL, &t.cfg, live, 1, &p), 0);
 	golden("restart_live", &p);
 	for (size_t i = 0; i < p.bgpd.n; i++) {
-		assert_null(strstr(p.bgpd.v[i], "RD-vpn1-tun1-OUT deny 5"));
+		assert_false(strncmp(p.bgpd.v[i], "route-map RD-vpn1-tun1-OUT", 26) == 0);
+		assert_null(strstr(p.bgpd.v[i], "169.254.10.2 route-map RD-IN"));
 		assert_false(strstr(p.bgpd.v[i], "169.254.10.2 shutdown") != NULL);
 	}
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 static void
@@ -130,12 +157,15 @@ test_asn_change(void **unused)
 {
 	struct tcfg a, b;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 
 	tcfg_init(&a, 64512, 65000, 1, 2, false, false);
 	tcfg_init(&b, 64513, 65000, 1, 2, false, false);
-	assert_int_equal(frr_render_config(&a.cfg, &b.cfg, NULL, 0, &p), 0);
+	seed(&rm, &a.cfg, false);
+	assert_int_equal(frr_render_config(&rm, &a.cfg, &b.cfg, NULL, 0, &p), 0);
 	golden("asn_change", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 static void
@@ -143,6 +173,7 @@ test_changes(void **unused)
 {
 	struct tcfg t;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 	struct pol_tunnel_out primary = { .ifnum = 2, .neighbor_enabled = true, .advertise = true,
 					  .med = 100, .prepend = 0, .local_pref = 200 };
 	struct pol_tunnel_out backup = { .ifnum = 3, .neighbor_enabled = true, .advertise = true,
@@ -166,30 +197,37 @@ test_changes(void **unused)
 	r2.distance = 10;       /* a distance change: the add replaces it, no "no ip route" */
 	ch[0].route = r2;
 	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
-	assert_int_equal(frr_render_changes(&t.cfg, ch, sizeof(ch) / sizeof(ch[0]), &p), 0);
+	seed(&rm, &t.cfg, false);
+	assert_int_equal(frr_render_changes(&rm, &t.cfg, ch, sizeof(ch) / sizeof(ch[0]), &p), 0);
 	golden("changes", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 /* Drain (RFC 8326): everything advertised on the session gets the
  * GRACEFUL_SHUTDOWN community on top of the worst MED and prepends; a soft
- * clear pushes it out. The IN route-map's permit 5 is left alone. */
+ * clear pushes it out. LOCAL_PREF 0 for tagged routes (permit 5) is the
+ * same in every IN map. */
 static void
 test_drain(void **unused)
 {
 	struct tcfg t;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 	struct pol_tunnel_out drained = { .ifnum = 2, .usable = true, .neighbor_enabled = true,
 					  .advertise = true, .med = 1200, .prepend = 10,
 					  .local_pref = 10, .gshut = true };
 	struct pol_change ch[] = { { .kind = POL_ATTRS, .ifnum = 2, .to = &drained } };
 
 	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
-	assert_int_equal(frr_render_changes(&t.cfg, ch, 1, &p), 0);
+	seed(&rm, &t.cfg, true);
+	assert_int_equal(frr_render_changes(&rm, &t.cfg, ch, 1, &p), 0);
 	golden("drain", &p);
 	for (size_t i = 0; i < p.bgpd.n; i++)
-		assert_null(strstr(p.bgpd.v[i], "IN permit 5"));
+		if (strstr(p.bgpd.v[i], "permit 5") && strncmp(p.bgpd.v[i], "route-map RD-IN", 15) == 0)
+			assert_string_equal(p.bgpd.v[i + 2], "set local-preference 0");
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 /* Undrain: the tag is removed with the attributes restored. */
@@ -198,33 +236,39 @@ test_undrain(void **unused)
 {
 	struct tcfg t;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 	struct pol_tunnel_out primary = { .ifnum = 2, .usable = true, .neighbor_enabled = true,
 					  .advertise = true, .med = 100, .prepend = 0,
 					  .local_pref = 200 };
 	struct pol_change ch[] = { { .kind = POL_ATTRS, .ifnum = 2, .to = &primary } };
 
 	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
-	assert_int_equal(frr_render_changes(&t.cfg, ch, 1, &p), 0);
+	seed(&rm, &t.cfg, true);
+	assert_int_equal(frr_render_changes(&rm, &t.cfg, ch, 1, &p), 0);
 	golden("undrain", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
-/* advertise=false: the gateway's prefixes leave through route-map OUT's
- * deny 5 (no per-prefix entries), a hub's re-advertised one from ADV. */
+/* advertise=false: the gateway's prefixes leave with route-map OUT's
+ * permit 20 (no per-prefix entries), a hub's re-advertised one from ADV. */
 static void
 test_withdraw(void **unused)
 {
 	struct tcfg t;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 	struct pol_change ch[] = {
 		{ .kind = POL_ADV_DEL, .ifnum = 2, .prefix = { .addr = tcfg_ip(10, 1, 0, 0), .len = 16 } },
 		{ .kind = POL_ADV_DEL, .ifnum = 2, .prefix = { .addr = tcfg_ip(10, 9, 0, 0), .len = 16 } },
 	};
 
 	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
-	assert_int_equal(frr_render_changes(&t.cfg, ch, 2, &p), 0);
+	seed(&rm, &t.cfg, true);
+	assert_int_equal(frr_render_changes(&rm, &t.cfg, ch, 2, &p), 0);
 	golden("withdraw", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 /* Gateway 10.1.0.0/16 (gated by check "lan1") and 10.5.0.0/16 (ungated). */
@@ -244,18 +288,21 @@ tcfg_checked(struct tcfg *t)
 	t->cfg.gw.nchecks = 1;
 }
 
-/* A checked prefix is tagged RD-CHK, every session denies it (deny 15)
- * unless its prefix-list ADV lists it (permit 10 strips the tag). */
+/* A checked prefix is tagged RD-CHK, every session denies it (RD-OUT-OWN
+ * permits only RD-OWN) unless its prefix-list ADV lists it (permit 10's
+ * RD-OUT-ADV-C strips the tag). */
 static void
 test_checked_first_apply(void **unused)
 {
 	struct tcfg t;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 
 	tcfg_checked(&t);
-	assert_int_equal(frr_render_config(NULL, &t.cfg, NULL, 0, &p), 0);
+	assert_int_equal(frr_render_config(&rm, NULL, &t.cfg, NULL, 0, &p), 0);
 	golden("checked_first_apply", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 /* The check fails: its prefix leaves ADV (one session shown); the ungated
@@ -265,15 +312,18 @@ test_checked_withdraw(void **unused)
 {
 	struct tcfg t;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 	struct pol_change ch[] = {
 		{ .kind = POL_ADV_DEL, .ifnum = 2, .prefix = { .addr = tcfg_ip(10, 1, 0, 0), .len = 16 } },
 		{ .kind = POL_ADV_ADD, .ifnum = 3, .prefix = { .addr = tcfg_ip(10, 1, 0, 0), .len = 16 } },
 	};
 
 	tcfg_checked(&t);
-	assert_int_equal(frr_render_changes(&t.cfg, ch, 2, &p), 0);
+	seed(&rm, &t.cfg, false);
+	assert_int_equal(frr_render_changes(&rm, &t.cfg, ch, 2, &p), 0);
 	golden("checked_withdraw", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 /* A reload adds the first check: globals, the network's route-map, and
@@ -283,14 +333,17 @@ test_checked_reload(void **unused)
 {
 	struct tcfg a, b;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 
 	tcfg_init(&a, 64512, 65000, 1, 2, false, false);
 	a.gw_pfx[1] = (struct rd_prefix){ .addr = tcfg_ip(10, 5, 0, 0), .len = 16 };
 	a.cfg.gw.nprefixes = 2;
 	tcfg_checked(&b);
-	assert_int_equal(frr_render_config(&a.cfg, &b.cfg, NULL, 0, &p), 0);
+	seed(&rm, &a.cfg, false);
+	assert_int_equal(frr_render_config(&rm, &a.cfg, &b.cfg, NULL, 0, &p), 0);
 	golden("checked_reload", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 static void
@@ -298,12 +351,15 @@ test_disable(void **unused)
 {
 	struct tcfg t;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 	struct pol_change ch[] = { { .kind = POL_NEIGHBOR_DISABLE, .ifnum = 2 } };
 
 	tcfg_init(&t, 64512, 65000, 1, 2, true, false);
-	assert_int_equal(frr_render_changes(&t.cfg, ch, 1, &p), 0);
+	seed(&rm, &t.cfg, false);
+	assert_int_equal(frr_render_changes(&rm, &t.cfg, ch, 1, &p), 0);
 	golden("disable", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 static void
@@ -311,13 +367,16 @@ test_remove(void **unused)
 {
 	struct tcfg t;
 	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
 	struct pol_route r = { .prefix = { .addr = tcfg_ip(10, 3, 0, 0), .len = 16 }, .ifnum = 4,
 			       .nexthop = tcfg_ip(169, 254, 12, 2), .distance = 1 };
 
 	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
-	assert_int_equal(frr_render_remove(&t.cfg, &r, 1, &p), 0);
+	seed(&rm, &t.cfg, false);
+	assert_int_equal(frr_render_remove(&rm, &t.cfg, &r, 1, &p), 0);
 	golden("remove", &p);
 	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
 }
 
 int
