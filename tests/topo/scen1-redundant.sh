@@ -51,12 +51,20 @@ red_topology() {
 	topo_outside br2 "$BR2_OUT"
 }
 
-# red_start HQCONF: the topology, the branch configs (in $RD_RUNDIR), then
-# pluto + FRR + routerd on the three gateways.
+# red_br1_conf: br1's config (the default of red_start).
+red_br1_conf() { red_branch_conf branch-1 "$BR1_OUT" b1 169.254.10.2/30 169.254.10.6/30; }
+
+# red_start HQCONF [BR1CONF]: the topology, the branch configs (in
+# $RD_RUNDIR; br1's is a copy of BR1CONF when given), then pluto + FRR +
+# routerd on the three gateways.
 red_start() {
 	local gw
 	red_topology
-	red_branch_conf branch-1 "$BR1_OUT" b1 169.254.10.2/30 169.254.10.6/30 > "$RD_RUNDIR/br1.conf"
+	if [ -n "${2:-}" ]; then
+		cp "$2" "$RD_RUNDIR/br1.conf"
+	else
+		red_br1_conf > "$RD_RUNDIR/br1.conf"
+	fi
 	red_branch_conf branch-2 "$BR2_OUT" b2 169.254.10.10/30 169.254.10.14/30 > "$RD_RUNDIR/br2.conf"
 	for gw in hq br1 br2; do
 		rd_site_dirs "$gw"

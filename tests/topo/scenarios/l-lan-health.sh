@@ -37,7 +37,7 @@ pings_reach() {
 
 # br1's config: scenario e's, plus the LAN check and the tunnel probes.
 br1_conf() {
-	red_branch_conf branch-1 "$BR1_OUT" b1 169.254.10.2/30 169.254.10.6/30 |
+	red_br1_conf |
 		sed -e 's|^[[:space:]]*prefixes { 10.20.0.0/16 }$|&\ncheck "lan1" { ping 10.20.0.10 interval 500 rise 2 fall 3 prefixes { 10.20.0.0/16 } }|' \
 		    -e 's|inside 169.254.10.2/30;|& probe 169.254.10.1 interval 500;|' \
 		    -e 's|inside 169.254.10.6/30;|& probe 169.254.10.5 interval 500;|'
@@ -51,21 +51,10 @@ on_branch1() { fib_dev_is hq "$DST" ipsec10 || fib_dev_is hq "$DST" ipsec11; }
 on_branch2() { fib_dev_is hq "$DST" ipsec12 || fib_dev_is hq "$DST" ipsec13; }
 hq_no_br1_path() { bgp_no_path_via hq "$LAN" 169.254.10.2 && bgp_no_path_via hq "$LAN" 169.254.10.6; }
 
-red_topology
-br1_conf > "$RD_RUNDIR/br1.conf"
-grep -q 'check "lan1"' "$RD_RUNDIR/br1.conf" || fail "br1.conf has no check"
-grep -c 'probe 169.254' "$RD_RUNDIR/br1.conf" | grep -qx 2 || fail "br1.conf lacks the probes"
-red_branch_conf branch-2 "$BR2_OUT" b2 169.254.10.10/30 169.254.10.14/30 > "$RD_RUNDIR/br2.conf"
-for gw in hq br1 br2; do
-	rd_site_dirs "$gw"
-done
-in_parallel start_pluto hq "$RD_RUNDIR/hq/pluto" -- start_pluto br1 "$RD_RUNDIR/br1/pluto" \
-	-- start_pluto br2 "$RD_RUNDIR/br2/pluto"
-in_parallel start_frr hq "$RD_RUNDIR/hq/frr" -- start_frr br1 "$RD_RUNDIR/br1/frr" \
-	-- start_frr br2 "$RD_RUNDIR/br2/frr"
-rd_start_routerd hq "$EX/redundant.conf"
-rd_start_routerd br1 "$RD_RUNDIR/br1.conf"
-rd_start_routerd br2 "$RD_RUNDIR/br2.conf"
+br1_conf > "$RD_RUNDIR/br1-checks.conf"
+grep -q 'check "lan1"' "$RD_RUNDIR/br1-checks.conf" || fail "br1's config has no check"
+grep -c 'probe 169.254' "$RD_RUNDIR/br1-checks.conf" | grep -qx 2 || fail "br1's config lacks the probes"
+red_start "$EX/redundant.conf" "$RD_RUNDIR/br1-checks.conf"
 t0=$(now_ms)
 red_wait_up
 log "RESULT converged_ms=$(ms_since "$t0")"
