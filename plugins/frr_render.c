@@ -106,6 +106,21 @@ frr_rm_get(struct frr_rmaps *rm, uint32_t ifnum, bool add)
 	return &rm->v[rm->n++];
 }
 
+struct frr_rm_state *
+frr_rm_take(struct frr_rm_pass *ps, uint32_t ifnum, struct frr_rm_names *n0, bool *known0)
+{
+	struct frr_rm_state *st = frr_rm_get(ps->rm, ifnum, true);
+
+	if (st == NULL) {
+		ps->err = -ENOMEM;
+		return NULL;
+	}
+	*known0 = st->known;
+	if (st->known)
+		frr_rm_names(st, n0);
+	return st;
+}
+
 static void
 rm_drop(struct frr_rmaps *rm, uint32_t ifnum)
 {
@@ -428,18 +443,13 @@ render_tunnel(struct frr_plan *p, struct parts *w, struct frr_rm_pass *ps,
 	      const struct rd_tunnel *old, bool create, bool enabled, bool restart,
 	      bool peer_changed)
 {
-	struct frr_rm_state *st = frr_rm_get(ps->rm, t->ifnum, true);
 	struct frr_rm_names n0, n;
 	char ip[16];
 	bool known0;
+	struct frr_rm_state *st = frr_rm_take(ps, t->ifnum, &n0, &known0);
 
-	if (st == NULL) {
-		ps->err = -ENOMEM;
+	if (st == NULL)
 		return;
-	}
-	known0 = st->known;
-	if (st->known)
-		frr_rm_names(st, &n0);
 	peer_ip(t, ip);
 	if (old == NULL && !enabled) {
 		/* A new neighbor, shut down: LOCAL_PREF 100, nothing of its own

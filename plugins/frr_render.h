@@ -152,6 +152,10 @@ void frr_rm_out(struct frr_cmds *pre, const struct rd_connection *c, const struc
 /* Remove (into post) maps no tunnel uses any more; frees ps. */
 void frr_rm_end(struct frr_rm_pass *ps, struct frr_cmds *post);
 struct frr_rm_state *frr_rm_get(struct frr_rmaps *rm, uint32_t ifnum, bool add);
+/* The tunnel's state for a change (added when new; NULL: no memory, ps->err
+ * set), with the names of its maps before the change in n0 when *known0. */
+struct frr_rm_state *frr_rm_take(struct frr_rm_pass *ps, uint32_t ifnum,
+				 struct frr_rm_names *n0, bool *known0);
 
 /* True when a tunnel's BGP rendering differs between two configurations. */
 bool frr_tunnel_bgp_equal(const struct rd_connection *ca, const struct rd_tunnel *a,

@@ -40,19 +40,14 @@ static void
 render_attrs(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *af,
 	     const struct rd_config *cfg, const struct soft *s)
 {
-	struct frr_rm_state *st = frr_rm_get(ps->rm, s->t->ifnum, true);
 	struct frr_rm_names n0, n;
 	bool known0;
 	char ip[16];
+	struct frr_rm_state *st = frr_rm_take(ps, s->t->ifnum, &n0, &known0);
 
-	if (st == NULL) {
-		ps->err = -ENOMEM;
+	if (st == NULL)
 		return;
-	}
-	known0 = st->known;
-	if (st->known)
-		frr_rm_names(st, &n0);
-	else
+	if (!known0)
 		st->chk = cfg->gw.nchecks > 0;
 	if (s->to != NULL) {
 		st->attrs = true;
