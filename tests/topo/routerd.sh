@@ -129,3 +129,15 @@ assert_no_ondemand() {
 		[ -z "$lines" ] || fail "$gw: pluto started a Child SA for a kernel ACQUIRE: $lines"
 	done
 }
+
+# bgp_stale_best GW PREFIX: says so (one line) when GW's bgpd keeps a best
+# path for PREFIX whose LOCAL_PREF is below that of another valid path: a
+# best-path run bgpd skipped (FRR 8.4, see README "Known gaps"). Else nothing.
+bgp_stale_best() {
+	vty "$1" "show ip bgp json" | jq -r --arg p "$2" '
+		(.routes[$p] // []) as $r | ($r | map(select(.bestpath == true))[0]) as $b |
+		($r | map(select(.valid == true and (.locPrf // 100) > ($b.locPrf // 100)))[0]) as $h |
+		if $b != null and $h != null then
+			"best path via \($b.peerId) at LOCAL_PREF \($b.locPrf // 100), valid path via \($h.peerId) at \($h.locPrf // 100)"
+		else empty end'
+}

@@ -66,7 +66,12 @@ back() {
 	[ "$hd" = true ] && early=1
 	return 0
 }
-wait_until $((HOLD + 60)) "hq back on ipsec10 after the hold-down" back || fail "tun1 never took the traffic back"
+if ! wait_until $((HOLD + 60)) "hq back on ipsec10 after the hold-down" back; then
+	stale=$(bgp_stale_best hq 10.20.0.0/16)
+	[ -z "$stale" ] || fail "tun1 never took the traffic back: hq's bgpd did not rerun its best-path" \
+		"selection ($stale; an FRR 8.4 bug, README 'Known gaps')"
+	fail "tun1 never took the traffic back"
+fi
 t_back=$(now_ms)
 wait_until 30 "branch back on ipsec10" fib_dev_is branch "$HQ_HOST" ipsec10 || fail "branch never returned to tun1"
 sleep 2
