@@ -499,7 +499,7 @@ frr_apply_config(void *state, const struct rd_config *prev, const struct rd_conf
 	if (prev == NULL)
 		adopt_live(st);
 	if ((err = frr_render_config(&st->rmaps, prev, cfg, st->enabled, st->nenabled, &plan)) == 0)
-		err = run_plan(st, &plan);
+		st->rmaps.unsure = (err = run_plan(st, &plan)) != 0;
 	frr_plan_free(&plan);
 	verify(st);
 	return err;
@@ -559,7 +559,7 @@ frr_apply_changes(void *state, const struct rd_config *cfg, const struct pol_cha
 	if (!check_daemons(st))
 		return -ECONNREFUSED;
 	if ((err = frr_render_changes(&st->rmaps, cfg, ch, n, &plan)) == 0)
-		err = run_plan(st, &plan);
+		st->rmaps.unsure = (err = run_plan(st, &plan)) != 0;
 	frr_plan_free(&plan);
 	for (size_t i = 0; i < n; i++) {
 		if (ch[i].kind == POL_ROUTE_ADD || ch[i].kind == POL_ROUTE_DEL)

@@ -172,12 +172,14 @@ made_add(struct frr_rm_pass *ps, const char *name)
 	snprintf(ps->made[ps->nmade++], 48, "%s", name);
 }
 
-/* fresh: bgpd may have none of the maps (first render): define every one used. */
+/* fresh: bgpd may have none of the maps (first render, or rm->unsure):
+ * define every one used. */
 void
 frr_rm_begin(struct frr_rm_pass *ps, struct frr_rmaps *rm, bool fresh)
 {
 	struct frr_rm_names n;
 
+	fresh = fresh || rm->unsure;
 	memset(ps, 0, sizeof(*ps));
 	ps->rm = rm;
 	ps->before = calloc(3 * rm->n + 1, sizeof(*ps->before));

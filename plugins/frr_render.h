@@ -92,6 +92,9 @@ struct frr_rm_state {
 struct frr_rmaps {
 	struct frr_rm_state *v;
 	size_t n, cap;
+	/* A plan failed part-way: bgpd may lack maps remembered here, so the
+	 * next render defines every shared map it uses again (bgp_frr.c). */
+	bool unsure;
 };
 
 void frr_rmaps_free(struct frr_rmaps *r);

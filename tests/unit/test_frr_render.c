@@ -230,6 +230,37 @@ test_drain(void **unused)
 	frr_rmaps_free(&rm);
 }
 
+/* After a plan bgpd did not take (rm.unsure), the next render defines the
+ * shared maps it uses again instead of trusting that they exist: the same
+ * drain twice, the second time sure (nothing defined) or unsure. */
+static void
+test_unsure_redefines(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
+	struct pol_tunnel_out drained = { .ifnum = 2, .usable = true, .neighbor_enabled = true,
+					  .advertise = true, .med = 1200, .prepend = 10,
+					  .local_pref = 10, .gshut = true };
+	struct pol_change ch[] = { { .kind = POL_ATTRS, .ifnum = 2, .to = &drained } };
+	size_t defs[2] = { 0, 0 };
+
+	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
+	for (int unsure = 0; unsure < 2; unsure++) {
+		seed(&rm, &t.cfg, true);
+		assert_int_equal(frr_render_changes(&rm, &t.cfg, ch, 1, &p), 0);
+		frr_plan_free(&p);
+		rm.unsure = unsure;
+		assert_int_equal(frr_render_changes(&rm, &t.cfg, ch, 1, &p), 0);
+		for (size_t i = 0; i < p.bgpd.n; i++)
+			defs[unsure] += strncmp(p.bgpd.v[i], "route-map RD-IN-L10 ", 20) == 0;
+		frr_plan_free(&p);
+		frr_rmaps_free(&rm);
+	}
+	assert_int_equal(defs[0], 0);
+	assert_true(defs[1] > 0);
+}
+
 /* Undrain: the tag is removed with the attributes restored. */
 static void
 test_undrain(void **unused)
@@ -398,6 +429,7 @@ main(void)
 		cmocka_unit_test(test_checked_reload),
 		cmocka_unit_test(test_disable),
 		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_unsure_redefines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
