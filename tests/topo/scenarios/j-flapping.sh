@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# XFAIL: FRR 8.4 bgpd sometimes keeps a stale best path when the hold-down ends (soft reconfiguration swallows the best-path run; FRR PR 19067): traffic stays on the backup tunnel; j names it when it happens; routerd has no workaround yet
 # Scenario j: a flapping tunnel causes no route churn beyond what the policy
 # promises (policy/policy.h: a returning tunnel stays in hold-down with
 # backup attributes while another tunnel is settled; the traffic-carrying
@@ -66,14 +67,20 @@ back() {
 	[ "$hd" = true ] && early=1
 	return 0
 }
-if ! wait_until $((HOLD + 60)) "hq back on ipsec10 after the hold-down" back; then
-	stale=$(bgp_stale_best hq 10.20.0.0/16)
-	[ -z "$stale" ] || fail "tun1 never took the traffic back: hq's bgpd did not rerun its best-path" \
-		"selection ($stale; an FRR 8.4 bug, README 'Known gaps')"
-	fail "tun1 never took the traffic back"
-fi
+# not_back GW PREFIX WHAT: fail with WHAT, naming a stale best path in GW's
+# bgpd for PREFIX when that is why (an FRR 8.4 bug, README "Known gaps").
+not_back() {
+	local stale
+	stale=$(bgp_stale_best "$1" "$2")
+	[ -z "$stale" ] || fail "$3: $1's bgpd did not rerun its best-path selection ($stale;" \
+		"an FRR 8.4 bug, README 'Known gaps')"
+	fail "$3"
+}
+wait_until $((HOLD + 60)) "hq back on ipsec10 after the hold-down" back ||
+	not_back hq 10.20.0.0/16 "tun1 never took the traffic back"
 t_back=$(now_ms)
-wait_until 30 "branch back on ipsec10" fib_dev_is branch "$HQ_HOST" ipsec10 || fail "branch never returned to tun1"
+wait_until 30 "branch back on ipsec10" fib_dev_is branch "$HQ_HOST" ipsec10 ||
+	not_back branch 10.0.0.0/16 "branch never returned to tun1"
 sleep 2
 s3_replies_grow 100 || fail "no traffic after the return"
 probe_stop
