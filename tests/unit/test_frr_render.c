@@ -208,15 +208,18 @@ test_changes(void **unused)
  * GRACEFUL_SHUTDOWN community on top of the worst MED and prepends; a soft
  * clear pushes it out. LOCAL_PREF 0 for tagged routes (permit 5) is the
  * same in every IN map. */
+/* tun2 of a 2-tunnel connection, drained (test_drain, test_unsure_redefines). */
+static const struct pol_tunnel_out drained = { .ifnum = 2, .usable = true,
+					       .neighbor_enabled = true, .advertise = true,
+					       .med = 1200, .prepend = 10, .local_pref = 10,
+					       .gshut = true };
+
 static void
 test_drain(void **unused)
 {
 	struct tcfg t;
 	struct frr_plan p = { 0 };
 	struct frr_rmaps rm = { 0 };
-	struct pol_tunnel_out drained = { .ifnum = 2, .usable = true, .neighbor_enabled = true,
-					  .advertise = true, .med = 1200, .prepend = 10,
-					  .local_pref = 10, .gshut = true };
 	struct pol_change ch[] = { { .kind = POL_ATTRS, .ifnum = 2, .to = &drained } };
 
 	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
@@ -239,9 +242,6 @@ test_unsure_redefines(void **unused)
 	struct tcfg t;
 	struct frr_plan p = { 0 };
 	struct frr_rmaps rm = { 0 };
-	struct pol_tunnel_out drained = { .ifnum = 2, .usable = true, .neighbor_enabled = true,
-					  .advertise = true, .med = 1200, .prepend = 10,
-					  .local_pref = 10, .gshut = true };
 	struct pol_change ch[] = { { .kind = POL_ATTRS, .ifnum = 2, .to = &drained } };
 	size_t defs[2] = { 0, 0 };
 
