@@ -48,6 +48,8 @@ struct frr_state {
 	size_t nroutes;
 	struct frr_rmaps rmaps;         /* which shared route-maps each neighbor uses */
 	struct event *timer;
+	struct event *recalc;           /* best-path rerun after a plan (arm_recalc) */
+	uint32_t asn;                   /* bgpd's AS for it */
 };
 
 static void
@@ -265,6 +267,40 @@ run_plan(struct frr_state *st, const struct frr_plan *p)
 	return err;
 }
 
+/* How long after bgpd ran a plan its best paths are selected again: the
+ * soft reconfigurations the plan started (a few ms each) are over by then. */
+#define RECALC_DELAY_MS 2000
+
+/*
+ * After bgpd took a plan: make it rerun its best-path selection a little
+ * later (frr_render_recalc: FRR 8.4 can keep a stale best path after a
+ * soft reconfiguration). Each plan restarts the delay. Not without a BGP
+ * neighbor: 'router bgp' would create an instance.
+ */
+static void
+arm_recalc(struct frr_state *st, const struct rd_config *cfg, const struct frr_plan *p)
+{
+	struct timeval tv = { RECALC_DELAY_MS / 1000, (RECALC_DELAY_MS % 1000) * 1000 };
+
+	if (st->recalc == NULL || st->nnbrs == 0 || (p->bgpd.n == 0 && p->bgpd_exec.n == 0))
+		return;
+	st->asn = cfg->gw.asn;
+	event_add(st->recalc, &tv);
+}
+
+static void
+on_recalc(evutil_socket_t fd, short what, void *arg)
+{
+	struct frr_state *st = arg;
+	struct frr_plan plan = { 0 };
+
+	if (!check_daemons(st))
+		return;         /* a restarted bgpd gets everything again anyway */
+	if (frr_render_recalc(st->asn, &plan) == 0 && run_config(st, D_BGPD, &plan.bgpd) == 0)
+		log_debug("frr: bgpd selected its best paths again");
+	frr_plan_free(&plan);
+}
+
 static struct frr_nbr *
 nbr_by_peer(struct frr_state *st, uint32_t peer)
 {
@@ -429,9 +465,12 @@ frr_init(const struct rd_backend_env *env, void **state)
 	st->needed[D_BGPD] = st->needed[D_STATICD] = true;
 	if (env->base) {
 		st->timer = event_new(env->base, -1, EV_PERSIST, on_timer, st);
-		if (st->timer == NULL || event_add(st->timer, &tv) < 0) {
+		st->recalc = event_new(env->base, -1, 0, on_recalc, st);
+		if (st->timer == NULL || st->recalc == NULL || event_add(st->timer, &tv) < 0) {
 			if (st->timer)
 				event_free(st->timer);
+			if (st->recalc)
+				event_free(st->recalc);
 			free(st);
 			return -ENOMEM;
 		}
@@ -500,6 +539,7 @@ frr_apply_config(void *state, const struct rd_config *prev, const struct rd_conf
 		adopt_live(st);
 	if ((err = frr_render_config(&st->rmaps, prev, cfg, st->enabled, st->nenabled, &plan)) == 0)
 		st->rmaps.unsure = (err = run_plan(st, &plan)) != 0;
+	arm_recalc(st, cfg, &plan);
 	frr_plan_free(&plan);
 	verify(st);
 	return err;
@@ -560,6 +600,7 @@ frr_apply_changes(void *state, const struct rd_config *cfg, const struct pol_cha
 		return -ECONNREFUSED;
 	if ((err = frr_render_changes(&st->rmaps, cfg, ch, n, &plan)) == 0)
 		st->rmaps.unsure = (err = run_plan(st, &plan)) != 0;
+	arm_recalc(st, cfg, &plan);
 	frr_plan_free(&plan);
 	for (size_t i = 0; i < n; i++) {
 		if (ch[i].kind == POL_ROUTE_ADD || ch[i].kind == POL_ROUTE_DEL)
@@ -580,6 +621,8 @@ frr_fini(void *state, const struct rd_config *cfg)
 		return;
 	if (st->timer)
 		event_free(st->timer);
+	if (st->recalc)
+		event_free(st->recalc);
 	if (cfg && frr_render_remove(&st->rmaps, cfg, st->routes, st->nroutes, &plan) == 0)
 		run_plan(st, &plan);
 	frr_plan_free(&plan);

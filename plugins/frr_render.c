@@ -804,6 +804,16 @@ frr_render_config(struct frr_rmaps *rm, const struct rd_config *prev, const stru
 }
 
 int
+frr_render_recalc(uint32_t asn, struct frr_plan *p)
+{
+	frr_cmds_add(&p->bgpd, "router bgp %u", asn);
+	frr_cmds_add(&p->bgpd, "bgp bestpath as-path confed");
+	frr_cmds_add(&p->bgpd, "no bgp bestpath as-path confed");
+	frr_cmds_add(&p->bgpd, "exit");
+	return frr_plan_err(p);
+}
+
+int
 frr_render_remove(struct frr_rmaps *rm, const struct rd_config *cfg,
 		  const struct pol_route *routes, size_t nroutes,
 		  struct frr_plan *p)

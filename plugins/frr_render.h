@@ -131,6 +131,17 @@ int frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg,
 int frr_render_remove(struct frr_rmaps *rm, const struct rd_config *cfg,
 		      const struct pol_route *routes, size_t nroutes, struct frr_plan *out);
 
+/*
+ * Make bgpd run its best-path selection for every prefix again (toggling
+ * 'bgp bestpath as-path confed', which changes nothing without a
+ * confederation). FRR 8.4 skips the selection for a prefix whose route
+ * changes while a soft reconfiguration (a soft clear, a neighbor's inbound
+ * policy edited) is pending on it, and the reconfiguration then sees
+ * nothing new (FRR PR 19067): bgpd keeps a stale best path, e.g. a tunnel
+ * at LOCAL_PREF 100 beside a valid path at 200 after a hold-down.
+ */
+int frr_render_recalc(uint32_t asn, struct frr_plan *out);
+
 /* Internal (frr_render.c for frr_render_pol.c): a render pass over the
  * shared route-maps. */
 struct frr_rm_pass {

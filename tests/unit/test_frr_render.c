@@ -410,6 +410,18 @@ test_remove(void **unused)
 	frr_rmaps_free(&rm);
 }
 
+/* The best-path rerun: a 4-byte ASN, config only (no soft clears). */
+static void
+test_recalc(void **unused)
+{
+	struct frr_plan p = { 0 };
+
+	assert_int_equal(frr_render_recalc(4200000001u, &p), 0);
+	assert_int_equal(p.bgpd_exec.n, 0);
+	golden("recalc", &p);
+	frr_plan_free(&p);
+}
+
 int
 main(void)
 {
@@ -430,6 +442,7 @@ main(void)
 		cmocka_unit_test(test_disable),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_unsure_redefines),
+		cmocka_unit_test(test_recalc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
