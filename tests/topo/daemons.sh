@@ -66,6 +66,13 @@ start_frr() {
 	chown -R frr:frr "$dir"
 	for d in $FRR_DAEMONS; do
 		[ -e "$dir/$d.conf" ] || install -o frr -g frr /dev/null "$dir/$d.conf"
+		# bgpd logs route refreshes and updates: a failed scenario's log
+		# tells which routes arrived when (RD_BGP_DEBUG= turns it off)
+		if [ "$d" = bgpd ] && [ -n "${RD_BGP_DEBUG-neighbor-events updates}" ]; then
+			for x in ${RD_BGP_DEBUG-neighbor-events updates}; do
+				echo "debug bgp $x"
+			done >>"$dir/bgpd.conf"
+		fi
 		logf=$RD_LOGDIR/$ns-$d.log
 		install -o frr -g frr -m 644 /dev/null "$logf"
 		extra=()
