@@ -30,12 +30,10 @@
 #define WHACK_OUT_MAX (256 * 1024)
 #define SWAN_POLL_TIMEOUTS_LOST 3       /* timed-out polls in a row = pluto hung */
 
-/* Run "ipsec <args...>"; logs failures. Returns the exit status or -errno. */
+/* Run argv ("ipsec", ...); logs failures. Returns the exit status or -errno. */
 static int
-ipsec(struct swan *s, char *out, size_t outlen, const char *a0, const char *a1,
-      const char *a2, const char *a3, const char *a4, const char *a5, const char *a6)
+ipsecv(struct swan *s, char *out, size_t outlen, const char *const *argv)
 {
-	const char *argv[] = { "ipsec", a0, a1, a2, a3, a4, a5, a6, NULL };
 	char small[512];
 	rd_exec_fn exec = s->env.exec;
 	int rc = exec ? exec(s->env.exec_arg, (char *const *)argv, out ? out : small,
@@ -45,7 +43,7 @@ ipsec(struct swan *s, char *out, size_t outlen, const char *a0, const char *a1,
 
 	if (rc != 0) {
 		char cmd[512] = "";
-		for (size_t i = 1; argv[i] && i < sizeof(argv) / sizeof(argv[0]); i++)
+		for (size_t i = 1; argv[i] && i < 8; i++)
 			if (i != 2 && i != 3)    /* skip "--ctlsocket PATH" */
 				snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " %s", argv[i]);
 		small[strcspn(small, "\n")] = '\0';
@@ -53,6 +51,15 @@ ipsec(struct swan *s, char *out, size_t outlen, const char *a0, const char *a1,
 			  rc < 0 ? -rc : rc, out ? "" : ": ", out ? "" : small);
 	}
 	return rc;
+}
+
+static int
+ipsec(struct swan *s, char *out, size_t outlen, const char *a0, const char *a1,
+      const char *a2, const char *a3, const char *a4, const char *a5, const char *a6)
+{
+	const char *argv[] = { "ipsec", a0, a1, a2, a3, a4, a5, a6, NULL };
+
+	return ipsecv(s, out, outlen, argv);
 }
 
 static int
@@ -320,6 +327,66 @@ free_texts(char **v, size_t n)
 	free(v);
 }
 
+/* Conns per addconn run: one exec per conn cost ~5 ms each (5 s at 1,000
+ * tunnels); one file with all of them made addconn assert past ~245. */
+#define ADD_BATCH 100
+
+/*
+ * Add conns names[0..n) (texts[i] is names[i]'s conn file) to pluto in
+ * addconn runs of ADD_BATCH. addconn says nothing when all went well; its
+ * exit status is that of the last conn only, so a run that printed anything
+ * (a failed conn's error) is redone one conn at a time, each deleted first
+ * (pluto refuses to redefine a conn). Returns how many could not be added.
+ */
+static int
+add_conns(struct swan *s, char *const *names, char *const *texts, size_t n)
+{
+	char path[RD_PATH_MAX + 32], cpath[RD_PATH_MAX + 2 * SWAN_CONN_NAME_MAX];
+	const char *argv[ADD_BATCH + 8];
+	char *out = malloc(WHACK_OUT_MAX);
+	int failed = 0;
+
+	snprintf(path, sizeof(path), "%s/.addconn-batch", s->conn_dir);
+	for (size_t i = 0; i < n; i += ADD_BATCH) {
+		size_t m = n - i < ADD_BATCH ? n - i : ADD_BATCH, k = 0;
+		FILE *f = out ? fopen(path, "w") : NULL;
+		bool ok = f != NULL;
+
+		for (size_t j = 0; ok && j < m; j++)
+			ok = fputs(texts[i + j], f) >= 0;
+		if (f && fclose(f) != 0)
+			ok = false;
+		if (ok) {
+			argv[k++] = "ipsec";
+			argv[k++] = "addconn";
+			argv[k++] = "--ctlsocket";
+			argv[k++] = s->paths.pluto_ctl;
+			argv[k++] = "--config";
+			argv[k++] = path;
+			for (size_t j = 0; j < m; j++)
+				argv[k++] = names[i + j];
+			argv[k] = NULL;
+			ok = ipsecv(s, out, WHACK_OUT_MAX, argv) == 0 &&
+			     out[strspn(out, " \t\r\n")] == '\0';
+		}
+		unlink(path);
+		if (ok)
+			continue;
+		if (m > 1)
+			log_warnx("libreswan: adding %zu conns at once failed: one by one", m);
+		for (size_t j = 0; j < m; j++) {
+			conn_path(s, names[i + j], cpath, sizeof(cpath));
+			if (m > 1)
+				whack(s, "--delete", names[i + j]);
+			if (ipsec(s, NULL, 0, "addconn", "--ctlsocket", s->paths.pluto_ctl,
+				  "--config", cpath, names[i + j], NULL) != 0)
+				failed++;
+		}
+	}
+	free(out);
+	return failed;
+}
+
 static int
 ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg)
 {
@@ -328,7 +395,8 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 				      .no_xfrmi = s->no_xfrmi };
 	char name[SWAN_CONN_NAME_MAX], path[RD_PATH_MAX + 2 * SWAN_CONN_NAME_MAX];
 	size_t ntext = 0, k = 0;
-	char **text;
+	char **text, **adds;            /* adds: names, then their texts */
+	size_t nadds = 0;
 	int err = 0, failed = 0;
 
 	/* Render first: a config we cannot render leaves pluto untouched. */
@@ -338,6 +406,10 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 		return -EINVAL;
 	if ((text = calloc(ntext ? ntext : 1, sizeof(*text))) == NULL)
 		return -ENOMEM;
+	if ((adds = calloc(ntext ? 2 * ntext : 1, sizeof(*adds))) == NULL) {
+		free(text);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < cfg->nconns; i++)
 		for (size_t j = 0; j < cfg->conns[i].ntunnels; j++, k++) {
 			const struct rd_connection *c = &cfg->conns[i];
@@ -347,6 +419,7 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 			    (err = conn_path(s, name, path, sizeof(path))) < 0 ||
 			    (text[k] = conn_text(cfg, c, t, &o, &err)) == NULL) {
 				free_texts(text, k);
+				free(adds);
 				return err < 0 ? err : -EINVAL;
 			}
 		}
@@ -356,6 +429,7 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 				     s->conn_dir)) < 0) {
 		err = err < 0 ? err : -errno;
 		free_texts(text, ntext);
+		free(adds);
 		return err;
 	}
 	whack(s, "--rereadsecrets", NULL);
@@ -400,10 +474,11 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 			}
 			if (known)
 				whack(s, "--delete", name);
-			if (ipsec(s, NULL, 0, "addconn", "--ctlsocket", s->paths.pluto_ctl,
-				  "--config", path, name, NULL) != 0)
-				failed++;
+			adds[nadds] = s->tuns[s->ntuns - 1].name;
+			adds[ntext + nadds++] = text[k];
 		}
+	failed += add_conns(s, adds, adds + ntext, nadds);
+	free(adds);
 	free_texts(text, ntext);
 	return failed ? -EIO : 0;
 }

@@ -29,8 +29,8 @@
 #include "routerd/log.h"
 #include "routerd/privsep.h"
 
-#define MAX_ARGS 32
-#define MAX_REQ 8192
+#define MAX_ARGS 128         /* addconn names up to 100 conns (ADD_BATCH) */
+#define MAX_REQ 16384
 #define MAX_OUT (4u << 20)
 
 static int

@@ -2,7 +2,9 @@
  * test_swan_ops.c - rd_ike_libreswan against a fake `ipsec` on PATH.
  *
  * The fake logs its argv to DIR/calls, prints DIR/showstates or
- * DIR/trafficstatus, exits with DIR/rc (default 0), and plays "pluto not
+ * DIR/trafficstatus, has addconn fail (an error, exit status 0 as when
+ * a later conn succeeded) for the conns listed in DIR/addfail, exits with
+ * DIR/rc (default 0), and plays "pluto not
  * running" (exit 33) while DIR/down exists; "sleep" makes it hang.
  * Checks: apply touches only new/changed/removed conns; whack's exit code is
  * not tunnel state; poll notifies differences only; pluto loss/return;
@@ -149,6 +151,8 @@ static const char fake[] =
 	"case \"$*\" in\n"
 	"*--showstates*) [ -e \"$d/hang\" ] && sleep 30; cat \"$d/showstates\" 2>/dev/null ;;\n"
 	"*--trafficstatus*) cat \"$d/trafficstatus\" 2>/dev/null ;;\n"
+	"addconn\\ *) shift 5; for n; do ! grep -qx \"$n\" \"$d/addfail\" 2>/dev/null ||\n"
+	"  echo \"036 \\\"$n\\\": failed to add connection\" >&2; done ;;\n"
 	"esac\n"
 	"exit $(cat \"$d/rc\" 2>/dev/null || echo 0)\n";
 
@@ -206,7 +210,9 @@ test_apply_diff(void **state)
 	assert_int_equal(rd_ike_libreswan.apply(st, NULL, &a), 0);
 	char *c = calls();
 	assert_int_equal(count(c, "--rereadsecrets"), 1);
-	assert_int_equal(count(c, "addconn"), 2);
+	/* both in one addconn run */
+	assert_int_equal(count(c, "addconn --ctlsocket"), 1);
+	assert_int_equal(count(c, " rd-vpn-t1 rd-vpn-t2\n"), 1);
 	/* new, no file on disk: pluto cannot hold it, nothing to delete */
 	assert_int_equal(count(c, "--delete --name rd-vpn-t1"), 0);
 	snprintf(p, sizeof(p), "%s/secrets", dir);
@@ -243,6 +249,18 @@ test_apply_diff(void **state)
 	c = calls();
 	assert_int_equal(count(c, "addconn"), 0);
 	assert_int_equal(count(c, "--delete"), 0);
+
+	/* A conn the batch did not add: the run is redone one conn at a
+	 * time, each deleted first (pluto refuses to redefine a conn). */
+	config(&b, &cb, &pb, 2);
+	cb.tunnels[0].p2_lifetime = cb.tunnels[1].p2_lifetime = 1500;
+	put("addfail", "rd-vpn-t2\n");
+	assert_int_equal(rd_ike_libreswan.apply(st, &a, &b), 0);
+	rm("addfail");
+	c = calls();
+	assert_int_equal(count(c, "addconn --ctlsocket"), 3);
+	assert_int_equal(count(c, " rd-vpn-t1 rd-vpn-t2\n"), 1);
+	assert_int_equal(count(c, "--delete --name rd-vpn-t2"), 2);
 
 	/* addconn failing is reported; an unrenderable config touches nothing. */
 	cb.tunnels[0].p2_lifetime = 1700;
