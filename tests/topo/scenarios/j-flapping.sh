@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# XFAIL: FRR 8.4 bgpd sometimes keeps a stale best path when the hold-down ends (soft reconfiguration swallows the best-path run; FRR PR 19067): traffic stays on the backup tunnel; j names it when it happens; routerd has no workaround yet
 # Scenario j: a flapping tunnel causes no route churn beyond what the policy
 # promises (policy/policy.h: a returning tunnel stays in hold-down with
 # backup attributes while another tunnel is settled; the traffic-carrying
@@ -68,12 +67,13 @@ back() {
 	return 0
 }
 # not_back GW PREFIX WHAT: fail with WHAT, naming a stale best path in GW's
-# bgpd for PREFIX when that is why (an FRR 8.4 bug, README "Known gaps").
+# bgpd for PREFIX when that is why (an FRR 8.4 bug that routerd works around
+# by making bgpd rerun the selection 2 s after each change: README "Known gaps").
 not_back() {
 	local stale
 	stale=$(bgp_stale_best "$1" "$2")
-	[ -z "$stale" ] || fail "$3: $1's bgpd did not rerun its best-path selection ($stale;" \
-		"an FRR 8.4 bug, README 'Known gaps')"
+	[ -z "$stale" ] || fail "$3: $1's bgpd kept a stale best path ($stale;" \
+		"FRR 8.4's soft-reconfiguration bug, and routerd's rerun of the selection did not help)"
 	fail "$3"
 }
 wait_until $((HOLD + 60)) "hq back on ipsec10 after the hold-down" back ||
