@@ -5,7 +5,10 @@
  * connection (EOF, refused) means the daemon went away: RD_OBS_BACKEND
  * up=false; when every needed daemon answers again, RD_OBS_BACKEND up=true
  * and the core re-applies everything. A 1 s libevent timer polls session
- * (show bgp summary json) and BFD (show bfd peers json) state.
+ * (show bgp summary json) and BFD (show bfd peers json) state. BFD state
+ * changes also come as they happen from bfdd's control socket
+ * (<vty dir>/bfdd.sock, bfd_notify.h), reconnected at the next poll when
+ * lost; the poll stays as the safety net.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "bfd_notify.h"
 #include "frr_json.h"
 #include "frr_render.h"
 #include "frr_vty.h"
@@ -49,6 +53,9 @@ struct frr_state {
 	struct frr_rmaps rmaps;         /* which shared route-maps each neighbor uses */
 	struct event *timer;
 	struct event *recalc;           /* best-path rerun after a plan (arm_recalc) */
+	struct bfd_notify *bfdn;        /* bfdd's control socket, NULL when not connected */
+	bool bfdn_lost;                 /* it closed: reopen at the next poll */
+	bool bfdn_warned;               /* "cannot reach" logged (once per outage) */
 	uint32_t asn;                   /* bgpd's AS for it */
 };
 
@@ -386,6 +393,43 @@ on_bfd_peer(void *arg, uint32_t addr, bool up, const char *status)
 	notify(st, RD_OBS_HEALTH, n->ifnum, up, "bfdd", status);
 }
 
+/* bfdd's control socket closed (bfdd stopped): reopened at the next poll. */
+static void
+on_bfdn_lost(void *arg)
+{
+	struct frr_state *st = arg;
+
+	st->bfdn_lost = true;
+}
+
+/* (Re)connect bfdd's control socket while BFD is in use. */
+static void
+bfdn_sync(struct frr_state *st)
+{
+	char path[RD_PATH_MAX + 16];
+
+	if (st->bfdn != NULL && (st->bfdn_lost || !st->needed[D_BFDD])) {
+		bfd_notify_close(st->bfdn);
+		st->bfdn = NULL;
+		if (st->bfdn_lost)
+			log_info("frr: bfdd's control socket closed; polling BFD state");
+	}
+	st->bfdn_lost = false;
+	if (st->bfdn != NULL || !st->needed[D_BFDD] || st->env.base == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/bfdd.sock", st->env.paths->frr_vty_dir);
+	if ((st->bfdn = bfd_notify_open(st->env.base, path, on_bfd_peer, on_bfdn_lost,
+					st)) == NULL) {
+		if (!st->bfdn_warned)
+			log_warnx("frr: bfdd's control socket %s: %s; BFD state by polling "
+				  "only (1 s)", path, strerror(errno));
+		st->bfdn_warned = true;
+		return;
+	}
+	st->bfdn_warned = false;
+	log_info("frr: BFD state changes from bfdd's control socket %s", path);
+}
+
 /* Run a show command on daemon d; *text is malloc'ed. */
 static int
 show(struct frr_state *st, int d, const char *cmd, char **text)
@@ -434,6 +478,7 @@ frr_poll(void *state, const struct rd_config *cfg)
 
 	if (!check_daemons(st))
 		return -ECONNREFUSED;
+	bfdn_sync(st);
 	if ((err = poll_bgp(st)) < 0)
 		return err;
 	if (st->needed[D_BFDD]) {
@@ -535,6 +580,7 @@ frr_apply_config(void *state, const struct rd_config *prev, const struct rd_conf
 		return err;
 	if (!check_daemons(st))
 		return -ECONNREFUSED;
+	bfdn_sync(st);
 	if (prev == NULL)
 		adopt_live(st);
 	if ((err = frr_render_config(&st->rmaps, prev, cfg, st->enabled, st->nenabled, &plan)) == 0)
@@ -623,6 +669,7 @@ frr_fini(void *state, const struct rd_config *cfg)
 		event_free(st->timer);
 	if (st->recalc)
 		event_free(st->recalc);
+	bfd_notify_close(st->bfdn);
 	if (cfg && frr_render_remove(&st->rmaps, cfg, st->routes, st->nroutes, &plan) == 0)
 		run_plan(st, &plan);
 	frr_plan_free(&plan);

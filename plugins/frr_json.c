@@ -97,3 +97,29 @@ frr_json_bgp_count(const char *text)
 	json_object_put(root);
 	return n;
 }
+
+int
+frr_json_bfd_notify(const char *text, uint32_t *addr, bool *up, char *state, size_t statelen)
+{
+	json_object *root = json_tokener_parse(text), *v;
+	int err = -EINVAL;
+
+	if (root == NULL || !json_object_is_type(root, json_type_object))
+		goto out;
+	if (!json_object_object_get_ex(root, "op", &v) ||
+	    strcmp(json_object_get_string(v), "status") != 0)
+		goto out;
+	if ((json_object_object_get_ex(root, "ipv6", &v) && json_object_get_boolean(v)) ||
+	    (json_object_object_get_ex(root, "multihop", &v) && json_object_get_boolean(v)))
+		goto out;
+	if (!json_object_object_get_ex(root, "peer-address", &v) ||
+	    !parse_ip(json_object_get_string(v), addr) ||
+	    !json_object_object_get_ex(root, "state", &v))
+		goto out;
+	snprintf(state, statelen, "%s", json_object_get_string(v));
+	*up = strcmp(state, "up") == 0;
+	err = 0;
+out:
+	json_object_put(root);
+	return err;
+}

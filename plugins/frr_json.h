@@ -6,6 +6,7 @@
 #define ROUTERD_FRR_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct frr_bgp_peer {
@@ -22,6 +23,12 @@ int frr_json_bgp_summary(const char *text, void (*cb)(void *arg, const struct fr
 /* 'show bfd peers json': cb once per single-hop IPv4 peer (up = status "up"). */
 int frr_json_bfd_peers(const char *text, void (*cb)(void *arg, uint32_t addr, bool up,
 						    const char *status), void *arg);
+
+/* One notification of bfdd's control socket (bfd_notify.h): a single-hop
+ * IPv4 peer's "status"; -EINVAL for anything else (responses, IPv6,
+ * multihop, configuration events). state: "up", "down", "init", "adm-down". */
+int frr_json_bfd_notify(const char *text, uint32_t *addr, bool *up, char *state,
+			size_t statelen);
 
 /* 'show ip bgp json': number of prefixes in the table, or -EINVAL. */
 long frr_json_bgp_count(const char *text);

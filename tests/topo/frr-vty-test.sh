@@ -46,8 +46,12 @@ wait_for() {
 # start_daemon NS DIR DAEMON
 start_daemon() {
 	rm -f "$2/$3.pid"
+	# bfdd's control socket beside the vty sockets, where routerd looks
+	extra=
+	[ "$3" = bfdd ] && extra="--bfdctl $2/bfdd.sock"
+	# shellcheck disable=SC2086
 	ip netns exec "$1" "$FRR/$3" -d --vty_socket "$2" -i "$2/$3.pid" -z "$2/zserv.api" \
-		-f "$2/empty.conf" --log "file:$2/$3.log" 2>>"$2/start.err"
+		-f "$2/empty.conf" --log "file:$2/$3.log" $extra 2>>"$2/start.err"
 	wait_for 10 vtysh --vty_socket "$2" -d "$3" -c "show version" ||
 		{ echo "FAIL: $3 in $1 did not start"; cat "$2/start.err"; exit 1; }
 }

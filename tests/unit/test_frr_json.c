@@ -82,6 +82,45 @@ test_count(void **unused)
 	assert_int_equal(frr_json_bgp_count("{}"), -EINVAL);
 }
 
+/* bfdd's control socket notifications (bfdd/config.c config_notify). */
+static void
+test_bfd_notify(void **unused)
+{
+	uint32_t addr = 0;
+	bool up = true;
+	char state[16];
+
+	assert_int_equal(frr_json_bfd_notify(
+		"{\"op\":\"status\",\"ipv6\":false,\"multihop\":false,"
+		"\"peer-address\":\"169.254.10.1\",\"local-address\":\"169.254.10.2\","
+		"\"local-interface\":\"ipsec10\",\"id\":1,\"remote-id\":1,"
+		"\"state\":\"down\",\"downtime\":0,\"diagnostics\":1,"
+		"\"remote-diagnostics\":0}", &addr, &up, state, sizeof(state)), 0);
+	assert_int_equal(addr, 0xa9fe0a01);
+	assert_false(up);
+	assert_string_equal(state, "down");
+	assert_int_equal(frr_json_bfd_notify(
+		"{\"op\":\"status\",\"ipv6\":false,\"multihop\":false,"
+		"\"peer-address\":\"169.254.10.5\",\"state\":\"up\",\"uptime\":3}",
+		&addr, &up, state, sizeof(state)), 0);
+	assert_int_equal(addr, 0xa9fe0a05);
+	assert_true(up);
+	/* not a peer's state: the subscription's answer, a config event,
+	 * multihop, IPv6, garbage */
+	assert_int_equal(frr_json_bfd_notify("{\"status\":\"ok\"}", &addr, &up, state,
+					     sizeof(state)), -EINVAL);
+	assert_int_equal(frr_json_bfd_notify("{\"op\":\"add\",\"peer-address\":\"10.0.0.1\"}",
+					     &addr, &up, state, sizeof(state)), -EINVAL);
+	assert_int_equal(frr_json_bfd_notify("{\"op\":\"status\",\"multihop\":true,"
+					     "\"peer-address\":\"10.0.0.1\",\"state\":\"up\"}",
+					     &addr, &up, state, sizeof(state)), -EINVAL);
+	assert_int_equal(frr_json_bfd_notify("{\"op\":\"status\",\"ipv6\":true,"
+					     "\"peer-address\":\"fe80::1\",\"state\":\"up\"}",
+					     &addr, &up, state, sizeof(state)), -EINVAL);
+	assert_int_equal(frr_json_bfd_notify("{\"op\":", &addr, &up, state, sizeof(state)),
+			 -EINVAL);
+}
+
 int
 main(void)
 {
@@ -89,6 +128,7 @@ main(void)
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_bfd),
 		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_bfd_notify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
