@@ -408,16 +408,52 @@ soft_clear(struct frr_plan *p, const struct rd_tunnel *t, bool in, bool out)
 			     in && out ? "" : in ? " in" : " out");
 }
 
-/* A tunnel's BFD profile in bfdd. */
-static void
-render_bfd_profile(struct frr_cmds *bfdd, const struct rd_connection *c, const struct rd_tunnel *t)
+/* A tunnel's BFD session in bfdd: its key (peer, local address, interface). */
+static const char *
+bfd_peer_key(const struct rd_tunnel *t, char *buf, size_t len)
 {
+	char pa[16], la[16];
+
+	snprintf(buf, len, "peer %s local-address %s interface ipsec%u",
+		 rd_ip_str(rd_tunnel_peer_inside(t), pa), rd_ip_str(rd_tunnel_local_inside(t), la),
+		 t->ifnum);
+	return buf;
+}
+
+/*
+ * A tunnel's BFD profile and session, configured in bfdd itself: bgpd does
+ * not follow BFD (no 'neighbor bfd'), routerd does (bfd_notify.h), so a
+ * BFD failure on every tunnel at once does not reset every BGP session
+ * (policy.h, "kept").
+ */
+static void
+render_bfd(struct frr_cmds *bfdd, const struct rd_connection *c, const struct rd_tunnel *t)
+{
+	char key[96];
+
 	frr_cmds_add(bfdd, "bfd");
 	frr_cmds_add(bfdd, "profile rd-%s-%s", c->name, t->name);
 	frr_cmds_add(bfdd, "receive-interval %u", t->health.bfd_rx_ms);
 	frr_cmds_add(bfdd, "transmit-interval %u", t->health.bfd_tx_ms);
 	frr_cmds_add(bfdd, "detect-multiplier %u", t->health.bfd_multiplier);
 	frr_cmds_add(bfdd, "exit");
+	frr_cmds_add(bfdd, "%s", bfd_peer_key(t, key, sizeof(key)));
+	frr_cmds_add(bfdd, "profile rd-%s-%s", c->name, t->name);
+	frr_cmds_add(bfdd, "exit");
+	frr_cmds_add(bfdd, "exit");
+}
+
+/* Remove a tunnel's BFD session, and its profile too unless keep_profile. */
+static void
+render_bfd_remove(struct frr_cmds *bfdd, const struct rd_connection *c, const struct rd_tunnel *t,
+		  bool keep_profile)
+{
+	char key[96];
+
+	frr_cmds_add(bfdd, "bfd");
+	frr_cmds_add(bfdd, "no %s", bfd_peer_key(t, key, sizeof(key)));
+	if (!keep_profile)
+		frr_cmds_add(bfdd, "no profile rd-%s-%s", c->name, t->name);
 	frr_cmds_add(bfdd, "exit");
 }
 
@@ -485,17 +521,15 @@ render_tunnel(struct frr_plan *p, struct parts *w, struct frr_rm_pass *ps,
 	frr_cmds_add(&w->router, "neighbor %s description %s/%s", ip, c->name, t->name);
 	frr_cmds_add(&w->router, "neighbor %s timers %u %u", ip, t->bgp_keepalive, t->bgp_hold);
 	frr_cmds_add(&w->router, "neighbor %s timers connect 1", ip);
-	if (t->health.bfd) {
-		render_bfd_profile(&p->bfdd, c, t);
-		frr_cmds_add(&w->router, "neighbor %s bfd", ip);
-		frr_cmds_add(&w->router, "neighbor %s bfd profile rd-%s-%s", ip, c->name, t->name);
-	} else if (old != NULL && old->health.bfd) {
-		if (!create)
-			frr_cmds_add(&w->router, "no neighbor %s bfd", ip);
-		frr_cmds_add(&p->bfdd, "bfd");
-		frr_cmds_add(&p->bfdd, "no profile rd-%s-%s", c->name, t->name);
-		frr_cmds_add(&p->bfdd, "exit");
-	}
+	if (old != NULL && old->health.bfd &&
+	    (!t->health.bfd || old->ifnum != t->ifnum ||
+	     rd_tunnel_local_inside(old) != rd_tunnel_local_inside(t)))
+		render_bfd_remove(&p->bfdd, c, old, t->health.bfd);
+	if (t->health.bfd)
+		render_bfd(&p->bfdd, c, t);
+	/* bgpd does not follow BFD; an older routerd had it do so */
+	if (!create || restart)
+		frr_cmds_add(&w->router, "no neighbor %s bfd", ip);
 	frr_cmds_add(&w->af, "neighbor %s activate", ip);
 	frr_cmds_add(&w->af, "neighbor %s soft-reconfiguration inbound", ip);
 	frr_cmds_add(&w->af, "neighbor %s maximum-prefix %u", ip, c->max_prefix);
@@ -541,11 +575,8 @@ render_tunnel_remove(struct frr_plan *p, struct parts *w, const struct rd_connec
 	frr_cmds_add(&w->post, "no route-map RD-%s-%s-OUT", c->name, t->name);
 	frr_cmds_add(&w->post, "no ip prefix-list RD-%s-%s-ADV", c->name, t->name);
 	frr_cmds_add(&w->post, "no ip prefix-list RD-%s-%s-PEER", c->name, t->name);
-	if (t->health.bfd) {
-		frr_cmds_add(&p->bfdd, "bfd");
-		frr_cmds_add(&p->bfdd, "no profile rd-%s-%s", c->name, t->name);
-		frr_cmds_add(&p->bfdd, "exit");
-	}
+	if (t->health.bfd)
+		render_bfd_remove(&p->bfdd, c, t, false);
 }
 
 /* The router id FRR should use; 0 = let bgpd choose. */

@@ -73,6 +73,36 @@ held(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS], u
 	return !(bi == i && bj == j);
 }
 
+/* Some tunnel of the gateway other than (i, j) is usable. */
+static bool
+other_usable(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
+	     size_t i, size_t j)
+{
+	for (size_t k = 0; k < cfg->nconns; k++)
+		for (size_t l = 0; l < cfg->conns[k].ntunnels; l++)
+			if ((k != i || l != j) && obs_usable(&cfg->conns[k], &obs[k][l]))
+				return true;
+	return false;
+}
+
+/*
+ * Kept: a dynamic tunnel whose health check failed while its IPsec SA and
+ * BGP session are up, and nothing else on the gateway is usable. It stays
+ * usable: a health check alone never takes the last path away (when every
+ * tunnel's BFD fails at once, a stall of this host is likelier than every
+ * path dying, and dropping them all would cost seconds of re-establishment
+ * instead of nothing). The BGP hold time still ends a really dead one.
+ */
+static bool
+kept(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS], size_t i,
+     size_t j)
+{
+	const struct pol_obs *o = &obs[i][j];
+
+	return cfg->conns[i].routing == RD_ROUTING_DYNAMIC && o->child_up && o->bgp_up &&
+	       !o->health_ok && !other_usable(cfg, obs, i, j);
+}
+
 /* Append "name: cause" to a "; "-separated reason. */
 static void __attribute__((format(printf, 3, 4)))
 reason_add(struct pol_conn_out *co, const char *tname, const char *fmt, ...)
@@ -111,6 +141,9 @@ conn_status(const struct rd_connection *c, const struct pol_obs *obs, uint64_t n
 
 		if (!o->child_up)
 			reason_add(co, name, "IPsec SA down");
+		else if (!o->health_ok && tun[j].usable)
+			reason_add(co, name, "%s, kept: no other path",
+				   health_cause(&c->tunnels[j], o));
 		else if (!o->health_ok)
 			reason_add(co, name, "%s", health_cause(&c->tunnels[j], o));
 		else if (!tun[j].usable)
@@ -221,13 +254,13 @@ decide_tunnels(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_T
 			struct pol_tunnel_out *t = &out->tunnels[i][j];
 
 			t->ifnum = c->tunnels[j].ifnum;
-			t->usable = obs_usable(c, o);
+			t->usable = obs_usable(c, o) || kept(cfg, obs, i, j);
 			t->in_hold_down = obs_pending(c, o, now) && held(cfg, obs, now, i, j);
-			/* Not tied to health: BFD runs only while the neighbor
-			 * is up, so shutting it on BFD down would never let
-			 * BFD (and the tunnel) recover. bgpd drops the session
-			 * itself on BFD down. */
-			t->neighbor_enabled = c->routing == RD_ROUTING_DYNAMIC && o->child_up;
+			/* A failed health check shuts the neighbor (its routes
+			 * leave at once) unless the tunnel is kept: BFD and
+			 * the probe run on their own (bfdd peers, not bgpd's). */
+			t->neighbor_enabled = c->routing == RD_ROUTING_DYNAMIC && o->child_up &&
+					      (o->health_ok || t->usable);
 			t->advertise = c->routing == RD_ROUTING_DYNAMIC && t->usable;
 			if (t->in_hold_down &&
 			    (out->next_eval_ms == 0 || hold_expiry(c, o) < out->next_eval_ms))

@@ -117,13 +117,21 @@ struct pol_state {
 /*
  * Decide. The rules (AWS Site-to-Site VPN semantics):
  *
- *  usable     = child_up && (static || bgp_up) && health_ok. Drained tunnels
- *               stay usable (they only get the worst attributes).
- *  neighbor   = dynamic && child_up: a lost child SA disables the BGP
- *               neighbor at once. Health does not: BFD runs only while the
- *               neighbor is enabled (and bgpd drops the session itself on
- *               BFD down), so disabling it would keep BFD from ever
- *               recovering. Drain never touches it.
+ *  usable     = child_up && (static || bgp_up) && health_ok, or kept.
+ *               Drained tunnels stay usable (they only get the worst
+ *               attributes).
+ *  kept       = dynamic, child_up and bgp_up, health check failed, and no
+ *               other tunnel of the gateway usable: a health check alone
+ *               never takes the last path away (all BFD sessions failing at
+ *               once is likelier a stall of this host than every path
+ *               dying); the BGP hold time still ends a dead session. The
+ *               reason says "BFD down, kept: no other path".
+ *  neighbor   = dynamic && child_up && (health_ok || usable): a lost child
+ *               SA or a failed health check disables the BGP neighbor at
+ *               once, so its routes leave without waiting for the hold
+ *               time. BFD and the probe run on their own (bfdd peers, not
+ *               bgpd's), so they still see the tunnel recover. Drain never
+ *               touches it.
  *  hold-down  = a usable tunnel that came back (up_since > last_down > 0)
  *               less than hold_down s ago. Its scope is its connection, or
  *               its whole redundancy group. It is in_hold_down when the scope

@@ -68,10 +68,13 @@ mkdir -p "$D"
 ip netns add "$NSA"
 ip netns add "$NSB"
 ip link add "va$$" netns "$NSA" type veth peer name "vb$$" netns "$NSB"
-ip -n "$NSA" addr add 169.254.10.1/30 dev "va$$"
-ip -n "$NSB" addr add 169.254.10.2/30 dev "vb$$"
-ip -n "$NSA" link set "va$$" up
-ip -n "$NSB" link set "vb$$" up
+# named as the tunnel's interface (ifnum 2): routerd's BFD sessions name it
+ip -n "$NSA" link set "va$$" name ipsec2
+ip -n "$NSB" link set "vb$$" name ipsec2
+ip -n "$NSA" addr add 169.254.10.1/30 dev ipsec2
+ip -n "$NSB" addr add 169.254.10.2/30 dev ipsec2
+ip -n "$NSA" link set ipsec2 up
+ip -n "$NSB" link set ipsec2 up
 setup_side "$NSA" "$D/a"
 setup_side "$NSB" "$D/b"
 
