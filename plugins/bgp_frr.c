@@ -257,12 +257,15 @@ run_exec(struct frr_state *st, int d, const struct frr_cmds *c)
 	return 0;
 }
 
-/* Run a plan: bfdd first (profiles), bgpd, its soft clears, staticd. */
+/* Run a plan: bgpd's neighbor shutdowns, bfdd (profiles), bgpd, its soft
+ * clears, staticd. */
 static int
 run_plan(struct frr_state *st, const struct frr_plan *p)
 {
 	int err = 0, e;
 
+	if ((e = run_config(st, D_BGPD, &p->bgpd_first)) < 0)
+		err = e;
 	if ((e = run_config(st, D_BFDD, &p->bfdd)) < 0)
 		err = e;
 	if ((e = run_config(st, D_BGPD, &p->bgpd)) < 0)
@@ -289,7 +292,8 @@ arm_recalc(struct frr_state *st, const struct rd_config *cfg, const struct frr_p
 {
 	struct timeval tv = { RECALC_DELAY_MS / 1000, (RECALC_DELAY_MS % 1000) * 1000 };
 
-	if (st->recalc == NULL || st->nnbrs == 0 || (p->bgpd.n == 0 && p->bgpd_exec.n == 0))
+	if (st->recalc == NULL || st->nnbrs == 0 ||
+	    (p->bgpd.n == 0 && p->bgpd_exec.n == 0 && p->bgpd_first.n == 0))
 		return;
 	st->asn = cfg->gw.asn;
 	event_add(st->recalc, &tv);

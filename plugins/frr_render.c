@@ -45,6 +45,7 @@ frr_cmds_free(struct frr_cmds *c)
 void
 frr_plan_free(struct frr_plan *p)
 {
+	frr_cmds_free(&p->bgpd_first);
 	frr_cmds_free(&p->bfdd);
 	frr_cmds_free(&p->bgpd);
 	frr_cmds_free(&p->bgpd_exec);
@@ -54,7 +55,8 @@ frr_plan_free(struct frr_plan *p)
 int
 frr_plan_err(const struct frr_plan *p)
 {
-	return p->bfdd.err ? p->bfdd.err : p->bgpd.err ? p->bgpd.err :
+	return p->bgpd_first.err ? p->bgpd_first.err : p->bfdd.err ? p->bfdd.err :
+	       p->bgpd.err ? p->bgpd.err :
 	       p->bgpd_exec.err ? p->bgpd_exec.err : p->staticd.err;
 }
 
@@ -71,6 +73,7 @@ print_cmds(FILE *f, const char *name, const struct frr_cmds *c)
 void
 frr_plan_print(FILE *f, const struct frr_plan *p)
 {
+	print_cmds(f, "bgpd first", &p->bgpd_first);
 	print_cmds(f, "bfdd", &p->bfdd);
 	print_cmds(f, "bgpd", &p->bgpd);
 	print_cmds(f, "bgpd exec", &p->bgpd_exec);

@@ -72,7 +72,9 @@ struct frr_cmds {
 
 /* The commands for each daemon, in the order they must run. */
 struct frr_plan {
-	struct frr_cmds bfdd;       /* first: profiles must exist before bgpd uses them */
+	struct frr_cmds bgpd_first; /* neighbors shut down, alone in their own commit: a
+				     * dead tunnel's routes leave before the rest runs */
+	struct frr_cmds bfdd;       /* profiles must exist before bgpd uses them */
 	struct frr_cmds bgpd;       /* configuration */
 	struct frr_cmds bgpd_exec;  /* after 'end': soft clears */
 	struct frr_cmds staticd;

@@ -116,7 +116,7 @@ gw_prefix(const struct rd_config *cfg, const struct rd_prefix *p)
 /* One BGP change; returns false when the tunnel is not a dynamic one of cfg. */
 static bool
 render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_cmds *pre,
-	   struct frr_cmds *router, struct soft_set *ss)
+	   struct frr_cmds *router, struct frr_cmds *first, struct soft_set *ss)
 {
 	struct rd_connection *c;
 	const struct rd_tunnel *t = conf_tunnel_by_ifnum(cfg, ch->ifnum, &c);
@@ -135,7 +135,7 @@ render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_
 		s->disabled = false;
 		break;
 	case POL_NEIGHBOR_DISABLE:
-		frr_cmds_add(router, "neighbor %s shutdown", ip);
+		frr_cmds_add(first, "neighbor %s shutdown", ip);
 		s->disabled = true;
 		s->enabled = false;
 		break;
@@ -170,7 +170,7 @@ int
 frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const struct pol_change *ch,
 		   size_t n, struct frr_plan *p)
 {
-	struct frr_cmds pre = { 0 }, router = { 0 }, af = { 0 }, post = { 0 };
+	struct frr_cmds pre = { 0 }, router = { 0 }, af = { 0 }, post = { 0 }, first = { 0 };
 	struct frr_rm_pass ps;
 	struct soft_set ss = { .v = calloc(n ? n : 1, sizeof(*ss.v)), .n = 0 };
 	char ip[16];
@@ -183,7 +183,7 @@ frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const stru
 			if (!replaced_in_batch(ch, n, i))
 				render_route(&p->staticd, &ch[i].route, ch[i].kind == POL_ROUTE_ADD);
 		} else {
-			render_one(cfg, &ch[i], &pre, &router, &ss);
+			render_one(cfg, &ch[i], &pre, &router, &first, &ss);
 		}
 	}
 	/* Make before break: new maps, the neighbors' switch to them (before
@@ -193,6 +193,12 @@ frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const stru
 		if (ss.v[i].own >= 0 || ss.v[i].to != NULL)
 			render_attrs(&ps, &pre, &af, cfg, &ss.v[i]);
 	frr_rm_end(&ps, &post);
+	if (first.n > 0) {
+		frr_cmds_add(&p->bgpd_first, "router bgp %u", cfg->gw.asn);
+		for (size_t i = 0; i < first.n; i++)
+			frr_cmds_add(&p->bgpd_first, "%s", first.v[i]);
+		frr_cmds_add(&p->bgpd_first, "exit");
+	}
 	for (size_t i = 0; i < pre.n; i++)
 		frr_cmds_add(&p->bgpd, "%s", pre.v[i]);
 	if (router.n > 0 || af.n > 0) {
@@ -226,12 +232,14 @@ frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const stru
 		frr_cmds_add(&p->bgpd_exec, "clear bgp ipv4 unicast %s soft%s", ip,
 			     s->in && s->out ? "" : s->in ? " in" : " out");
 	}
-	if (pre.err || router.err || af.err || post.err)
-		p->bgpd.err = pre.err ? pre.err : router.err ? router.err : af.err ? af.err : post.err;
+	if (pre.err || router.err || af.err || post.err || first.err)
+		p->bgpd.err = pre.err ? pre.err : router.err ? router.err : af.err ? af.err :
+			      post.err ? post.err : first.err;
 	frr_cmds_free(&pre);
 	frr_cmds_free(&router);
 	frr_cmds_free(&af);
 	frr_cmds_free(&post);
+	frr_cmds_free(&first);
 	free(ss.v);
 	return frr_plan_err(p);
 }
