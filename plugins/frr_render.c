@@ -141,7 +141,10 @@ frr_rm_names(const struct frr_rm_state *s, struct frr_rm_names *n)
 	if (s->attrs)
 		snprintf(attrs, sizeof(attrs), "-M%u-P%u%s", s->med, s->prepend,
 			 s->gshut ? "-G" : "");
-	snprintf(n->in, sizeof(n->in), "RD-IN-L%u", s->lp);
+	if (s->reject)
+		snprintf(n->in, sizeof(n->in), "RD-IN-REJECT");
+	else
+		snprintf(n->in, sizeof(n->in), "RD-IN-L%u", s->lp);
 	snprintf(n->adv, sizeof(n->adv), "RD-OUT-ADV%s%s", attrs, s->chk ? "-C" : "");
 	if (s->own)
 		snprintf(n->own, sizeof(n->own), "RD-OUT-OWN%s", attrs);
@@ -228,7 +231,11 @@ frr_rm_ensure(struct frr_rm_pass *ps, struct frr_cmds *pre, const struct frr_rm_
 	      uint32_t asn, struct frr_rm_names *n)
 {
 	frr_rm_names(s, n);
-	if (!name_in(ps->made, ps->nmade, n->in)) {
+	if (s->reject && !name_in(ps->made, ps->nmade, n->in)) {
+		made_add(ps, n->in);
+		frr_cmds_add(pre, "route-map %s deny 10", n->in);
+		frr_cmds_add(pre, "exit");
+	} else if (!name_in(ps->made, ps->nmade, n->in)) {
 		made_add(ps, n->in);
 		/* RFC 8326: a route the peer tagged GRACEFUL_SHUTDOWN (its end of
 		 * the tunnel is drained) gets LOCAL_PREF 0. */

@@ -29,7 +29,10 @@
  * LOCAL_PREF <lp> (100 before the policy's first); both strip the large
  * community RD-OWN from what peers send. Routes outside prefix-list PEER
  * are dropped by the neighbor's prefix-list (none when the peer declared no
- * prefixes: anything).
+ * prefixes: anything). A tunnel whose routes the policy rejects (a failed
+ * health check) uses RD-IN-REJECT instead: deny everything (soft
+ * reconfiguration keeps what the peer sent, so the routes are back the
+ * moment it switches again).
  *
  * The gateway's own prefixes are 'network X route-map RD-ORIGINATE', which
  * tags them with large community <asn>:0:1 (list RD-OWN); they need no
@@ -86,6 +89,7 @@ struct frr_rm_state {
 	bool known;             /* false: adopted live, bgpd's maps are unknown */
 	bool attrs;             /* the policy set med/prepend/gshut */
 	bool gshut, own, chk;   /* own: advertises the gateway's prefixes */
+	bool reject;            /* learn nothing: RD-IN-REJECT (pol_tunnel_out.reject) */
 	uint32_t lp, med, prepend;
 };
 

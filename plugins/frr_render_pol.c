@@ -55,6 +55,7 @@ render_attrs(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *af,
 		st->med = s->to->med;
 		st->prepend = s->to->prepend;
 		st->gshut = s->to->gshut;
+		st->reject = s->to->reject;
 	}
 	if (s->own >= 0)
 		st->own = s->own == 1;

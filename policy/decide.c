@@ -241,13 +241,29 @@ set_attrs(const struct rd_connection *c, size_t j, const struct pol_obs *o, bool
 	}
 }
 
-/* Verdicts (usable, hold-down, neighbor) of every tunnel; next_eval_ms. */
+/* When a failed health check shuts the neighbor (0 in health_down_ms: now). */
+static uint64_t
+shut_due(const struct pol_obs *o)
+{
+	return o->health_down_ms ? o->health_down_ms + POL_HEALTH_SHUT_MS : 0;
+}
+
+/* Make the decision be taken again at 'when' at the latest. */
+static void
+eval_at(struct pol_state *out, uint64_t when)
+{
+	if (out->next_eval_ms == 0 || when < out->next_eval_ms)
+		out->next_eval_ms = when;
+}
+
+/* Verdicts (usable, hold-down, reject, neighbor) of every tunnel; next_eval_ms. */
 static void
 decide_tunnels(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
 	       uint64_t now, struct pol_state *out)
 {
 	for (size_t i = 0; i < cfg->nconns; i++) {
 		const struct rd_connection *c = &cfg->conns[i];
+		bool dynamic = c->routing == RD_ROUTING_DYNAMIC, sick;
 
 		for (size_t j = 0; j < c->ntunnels; j++) {
 			const struct pol_obs *o = &obs[i][j];
@@ -256,15 +272,19 @@ decide_tunnels(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_T
 			t->ifnum = c->tunnels[j].ifnum;
 			t->usable = obs_usable(c, o) || kept(cfg, obs, i, j);
 			t->in_hold_down = obs_pending(c, o, now) && held(cfg, obs, now, i, j);
-			/* A failed health check shuts the neighbor (its routes
-			 * leave at once) unless the tunnel is kept: BFD and
-			 * the probe run on their own (bfdd peers, not bgpd's). */
-			t->neighbor_enabled = c->routing == RD_ROUTING_DYNAMIC && o->child_up &&
-					      (o->health_ok || t->usable);
-			t->advertise = c->routing == RD_ROUTING_DYNAMIC && t->usable;
-			if (t->in_hold_down &&
-			    (out->next_eval_ms == 0 || hold_expiry(c, o) < out->next_eval_ms))
-				out->next_eval_ms = hold_expiry(c, o);
+			/* A failed health check (not kept) rejects the routes
+			 * at once, shuts the neighbor only once it has lasted:
+			 * BFD and the probe run on their own (bfdd peers, not
+			 * bgpd's), so they see the tunnel recover either way. */
+			sick = dynamic && !o->health_ok && !t->usable;
+			t->reject = sick;
+			t->neighbor_enabled = dynamic && o->child_up &&
+					      (!sick || now < shut_due(o));
+			t->advertise = dynamic && t->usable;
+			if (t->in_hold_down)
+				eval_at(out, hold_expiry(c, o));
+			if (sick && t->neighbor_enabled)
+				eval_at(out, shut_due(o));
 		}
 	}
 }

@@ -124,7 +124,7 @@ attrs_differ(const struct pol_tunnel_out *a, const struct pol_tunnel_out *b)
 	if (a == NULL)
 		a = &zero;
 	return a->med != b->med || a->prepend != b->prepend || a->local_pref != b->local_pref ||
-	       a->gshut != b->gshut;
+	       a->gshut != b->gshut || a->reject != b->reject;
 }
 
 /* The per-tunnel phases, in the order of policy.h. */

@@ -39,6 +39,8 @@ struct pol_obs {
 	 */
 	uint64_t up_since_ms;
 	uint64_t last_down_ms;
+	/* Time health_ok last turned false; 0 while it is true. */
+	uint64_t health_down_ms;
 };
 
 enum pol_conn_status { POL_CONN_UP, POL_CONN_DEGRADED, POL_CONN_DOWN };
@@ -58,6 +60,10 @@ struct pol_tunnel_out {
 	 * answers with LOCAL_PREF 0 (routerd's inbound policy does), so a drain
 	 * at one end moves both directions. Set while drained (dynamic). */
 	bool gshut;
+	/* Routes learned here are rejected (the inbound policy denies them all;
+	 * the session stays up): a failed health check on a tunnel that is not
+	 * kept. Reversible in milliseconds, unlike a neighbor shutdown. */
+	bool reject;
 	/* Prefixes advertised on this session (sorted, no duplicates). */
 	struct rd_prefix *adv;
 	size_t nadv;
@@ -91,7 +97,8 @@ struct pol_state {
 	struct pol_route *routes;            /* sorted by prefix, then distance */
 	size_t nroutes;
 	/* Earliest time (ms) at which the decision may change without any new
-	 * observation (a hold-down expiring); 0 = never. The daemon arms a
+	 * observation (a hold-down expiring, a failed health check's neighbor
+	 * shutdown falling due); 0 = never. The daemon arms a
 	 * timer for it and calls pol_decide() again. */
 	uint64_t next_eval_ms;
 };
@@ -108,6 +115,10 @@ struct pol_state {
 #define POL_DRAIN_PREPEND 10u       /* drained: prepends */
 #define POL_LP_GSHUT 0u             /* learned with GRACEFUL_SHUTDOWN (RFC 8326), any tunnel */
 #define POL_STANDBY_MED_EXTRA 1000u /* non-active connection of a group: MED + this */
+/* A failed health check (not kept) rejects the tunnel's routes at once and
+ * shuts its BGP neighbor only when it has lasted this long: a check that
+ * flaps (a stall of this host) costs no session. */
+#define POL_HEALTH_SHUT_MS 5000u
 /* Static routes: administrative distances. */
 #define POL_DIST_PRIMARY 1u
 #define POL_DIST_BACKUP 2u
@@ -126,12 +137,21 @@ struct pol_state {
  *               once is likelier a stall of this host than every path
  *               dying); the BGP hold time still ends a dead session. The
  *               reason says "BFD down, kept: no other path".
- *  neighbor   = dynamic && child_up && (health_ok || usable): a lost child
- *               SA or a failed health check disables the BGP neighbor at
- *               once, so its routes leave without waiting for the hold
- *               time. BFD and the probe run on their own (bfdd peers, not
- *               bgpd's), so they still see the tunnel recover. Drain never
- *               touches it.
+ *  reject     = dynamic, health check failed, not kept: the tunnel's
+ *               learned routes are rejected at once (this gateway's
+ *               traffic moves to the other paths) and nothing is
+ *               advertised on it (the far end's moves too), but its
+ *               session stays up, so a check
+ *               that recovers (a flap, a stall) costs no re-establishment
+ *               and a tunnel that must be kept later still has its routes.
+ *  neighbor   = dynamic && child_up && (health_ok || usable || the check
+ *               failed less than POL_HEALTH_SHUT_MS ago): a lost child SA
+ *               disables the BGP neighbor at once, a failed health check
+ *               after POL_HEALTH_SHUT_MS (next_eval_ms is armed for it), so
+ *               a dead path's session is not left to the hold time. BFD
+ *               and the probe run on their own (bfdd peers, not bgpd's),
+ *               so they still see the tunnel recover. Drain never touches
+ *               it.
  *  hold-down  = a usable tunnel that came back (up_since > last_down > 0)
  *               less than hold_down s ago. Its scope is its connection, or
  *               its whole redundancy group. It is in_hold_down when the scope
@@ -201,7 +221,7 @@ void pol_state_free(struct pol_state *s);
 enum pol_change_kind {
 	POL_NEIGHBOR_ENABLE,    /* tunnel */
 	POL_NEIGHBOR_DISABLE,   /* tunnel */
-	POL_ATTRS,              /* tunnel: med / prepend / local_pref / gshut changed */
+	POL_ATTRS,              /* tunnel: med / prepend / local_pref / gshut / reject changed */
 	POL_ADV_ADD,            /* tunnel, prefix */
 	POL_ADV_DEL,            /* tunnel, prefix */
 	POL_ROUTE_ADD,          /* route */

@@ -130,6 +130,9 @@ tunnel_json(struct core *c, size_t i, size_t j)
 			       json_object_new_boolean(cc->mode == RD_MODE_ACTIVE_ACTIVE ||
 						       cc->preferred == j));
 	json_object_object_add(o, "usable", json_object_new_boolean(po && po->usable));
+	json_object_object_add(o, "rejecting", json_object_new_boolean(po && po->reject));
+	json_object_object_add(o, "neighbor_enabled",
+			       json_object_new_boolean(po && po->neighbor_enabled));
 	json_object_object_add(o, "accepted_routes", json_object_new_int64(t->accepted));
 	json_object_object_add(o, "advertised_routes", json_object_new_int64(t->advertised));
 	json_object_object_add(o, "bytes_in", json_object_new_int64((int64_t)t->bytes_in));

@@ -178,6 +178,7 @@ fmt_flags(char *buf, size_t len, struct json_object *t)
 		{ "preferred", "preferred" },
 		{ "drained", "drained" },
 		{ "hold_down", "hold-down" },
+		{ "rejecting", "rejecting" },
 	};
 	size_t used = 0;
 

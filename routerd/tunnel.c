@@ -92,7 +92,7 @@ transition(struct tunnel *t, enum tun_state old, const char *what, bool up, cons
 
 /* Combine the health checks; true when obs.health_ok changed. */
 static bool
-combine_health(struct tunnel *t)
+combine_health(struct tunnel *t, uint64_t now_ms)
 {
 	bool ok = t->bfd_ok && t->probe_ok;
 
@@ -100,6 +100,7 @@ combine_health(struct tunnel *t)
 	if (t->obs.health_ok == ok)
 		return false;
 	t->obs.health_ok = ok;
+	t->obs.health_down_ms = ok ? 0 : now_ms;
 	return true;
 }
 
@@ -128,7 +129,7 @@ tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms)
 		/* a new SA starts a new health history */
 		t->health_seen_up = t->probe_seen_up = false;
 		t->bfd_ok = t->probe_ok = true;
-		combine_health(t);
+		combine_health(t, now_ms);
 	}
 	if (flag == NULL || *flag == obs->up)
 		return false;
@@ -142,7 +143,7 @@ tunnel_observe(struct tunnel *t, const struct rd_obs *obs, uint64_t now_ms)
 	log_info("tunnel %s (ipsec%u): %s %s (%s%s%s)", t->name, t->ifnum, kind_names[obs->kind],
 		 obs->up ? "up" : "down", obs->source ? obs->source : "?",
 		 obs->reason ? ": " : "", obs->reason ? obs->reason : "");
-	if (obs->kind == RD_OBS_HEALTH && !combine_health(t))
+	if (obs->kind == RD_OBS_HEALTH && !combine_health(t, now_ms))
 		return false;   /* another check still holds health where it was */
 	transition(t, old, kind_names[obs->kind], obs->up, obs->reason, now_ms);
 	return true;
@@ -165,7 +166,7 @@ tunnel_probe(struct tunnel *t, bool up, const char *why, uint64_t now_ms)
 		return false;
 	t->probe_ok = up;
 	log_info("tunnel %s (ipsec%u): probe %s (%s)", t->name, t->ifnum, up ? "up" : "down", why);
-	if (!combine_health(t))
+	if (!combine_health(t, now_ms))
 		return false;
 	snprintf(reason, sizeof(reason), "probe: %s", why);
 	transition(t, old, kind_names[RD_OBS_HEALTH], up, reason, now_ms);

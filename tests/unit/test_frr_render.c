@@ -302,6 +302,30 @@ test_withdraw(void **unused)
 	frr_rmaps_free(&rm);
 }
 
+/* A failed health check (not kept): the neighbor switches to RD-IN-REJECT
+ * (deny all) and stops advertising, the session stays; one soft clear. */
+static void
+test_reject(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
+	struct pol_tunnel_out sick = { .ifnum = 2, .neighbor_enabled = true, .med = 700,
+				       .prepend = 3, .local_pref = 50, .reject = true };
+	struct pol_change ch[] = {
+		{ .kind = POL_ADV_DEL, .ifnum = 2, .prefix = { .addr = tcfg_ip(10, 1, 0, 0), .len = 16 } },
+		{ .kind = POL_ATTRS, .ifnum = 2, .to = &sick },
+	};
+
+	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
+	seed(&rm, &t.cfg, true);
+	assert_int_equal(frr_render_changes(&rm, &t.cfg, ch, 2, &p), 0);
+	golden("reject", &p);
+	assert_int_equal(p.bgpd_first.n, 0);
+	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
+}
+
 /* Gateway 10.1.0.0/16 (gated by check "lan1") and 10.5.0.0/16 (ungated). */
 static struct rd_check tcheck;
 
@@ -436,6 +460,7 @@ main(void)
 		cmocka_unit_test(test_drain),
 		cmocka_unit_test(test_undrain),
 		cmocka_unit_test(test_withdraw),
+		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_checked_first_apply),
 		cmocka_unit_test(test_checked_withdraw),
 		cmocka_unit_test(test_checked_reload),

@@ -16,7 +16,7 @@
 
 /* Expected verdict of one tunnel. */
 struct texp {
-	bool usable, hold, nbr, adv;
+	bool usable, hold, nbr, adv, reject;
 	uint32_t med, prepend, lp;
 	bool gshut;             /* GRACEFUL_SHUTDOWN on what is advertised */
 };
@@ -27,11 +27,13 @@ struct texp {
 #define BAK 200, 3, 100, false
 #define HLD 700, 3, 50, false
 #define DRN 1200, 10, 10, true          /* + GRACEFUL_SHUTDOWN */
-/* Verdict shorthands: usable, in hold-down, neighbor, advertise. */
-#define CARRY true, false, true, true           /* usable, settled */
-#define HELD true, true, true, true             /* usable, in hold-down */
-#define DEAD false, false, false, false         /* IPsec SA down */
-#define NBR false, false, true, false           /* neighbor up, BGP not yet */
+/* Verdict shorthands: usable, in hold-down, neighbor, advertise, reject. */
+#define CARRY true, false, true, true, false    /* usable, settled */
+#define HELD true, true, true, true, false      /* usable, in hold-down */
+#define DEAD false, false, false, false, false  /* IPsec SA down */
+#define NBR false, false, true, false, false    /* neighbor up, BGP not yet */
+#define REJ false, false, true, false, true     /* health failed: routes rejected */
+#define SHUT false, false, false, false, true   /* ... and the neighbor shut */
 
 enum variant {
 	V_DEFAULT,
@@ -78,14 +80,23 @@ static const struct tcase cases[] = {
 	  { { T_CHILD, 0, 5, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
 	  "tun1: BGP not established",
 	  { { NBR, HLD }, { CARRY, BAK } }, 0 },
-	{ "health check down, another tunnel usable: neighbor shut, carries nothing", V_DEFAULT,
-	  { { T_SICK, 0, 5, 990 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	{ "health check just failed, another tunnel usable: routes rejected, session kept",
+	  V_DEFAULT,
+	  { { T_SICK, 0, 5, 998 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
 	  "tun1: health check down",
-	  { { DEAD, HLD }, { CARRY, BAK } }, 0 },
+	  { { REJ, HLD }, { CARRY, BAK } }, S(998) + POL_HEALTH_SHUT_MS },
+	{ "health check failed for POL_HEALTH_SHUT_MS: neighbor shut", V_DEFAULT,
+	  { { T_SICK, 0, 5, 995 }, { T_UP, 0, 5, 0 } }, S(995) + POL_HEALTH_SHUT_MS,
+	  POL_CONN_DEGRADED, "tun1: health check down",
+	  { { SHUT, HLD }, { CARRY, BAK } }, 0 },
+	{ "health check down without hold-down: rejected all the same", V_NOHOLD,
+	  { { T_SICK, 0, 5, 999 }, { T_UP, 0, 5, 0 } }, S(1000), POL_CONN_DEGRADED,
+	  "tun1: health check down",
+	  { { REJ, PRI }, { CARRY, BAK } }, S(999) + POL_HEALTH_SHUT_MS },
 	{ "BFD down names BFD", V_BFD,
 	  { { T_UP, 0, 5, 0 }, { T_SICK, 0, 5, 990 } }, S(1000), POL_CONN_DEGRADED,
 	  "tun2: BFD down",
-	  { { CARRY, PRI }, { DEAD, HLD } }, 0 },
+	  { { CARRY, PRI }, { SHUT, HLD } }, 0 },
 	{ "both BFD down at once (a stall): both kept, nothing changes", V_BFD,
 	  { { T_SICK, 0, 5, 990 }, { T_SICK, 0, 5, 990 } }, S(1000), POL_CONN_DEGRADED,
 	  "tun1: BFD down, kept: no other path; tun2: BFD down, kept: no other path",
@@ -220,6 +231,7 @@ check_tunnel(const char *name, size_t j, const struct texp *e, const struct pol_
 	assert_int_equal(t->in_hold_down, e->hold);
 	assert_int_equal(t->neighbor_enabled, e->nbr);
 	assert_int_equal(t->advertise, e->adv);
+	assert_int_equal(t->reject, e->reject);
 	assert_int_equal(t->med, e->med);
 	assert_int_equal(t->prepend, e->prepend);
 	assert_int_equal(t->local_pref, e->lp);
@@ -284,9 +296,9 @@ static const struct flap_step flap[] = {
 	{ S(206), { { T_UP, 0, 206, 205 }, { T_UP, 0, 10, 0 } }, 1,
 	  "neighbor-enable 10\n" ADV("adv-add", 10), S(216) },
 	{ S(210), { { T_SICK, 0, 206, 210 }, { T_UP, 0, 10, 0 } }, 1,
-	  "neighbor-disable 10\n" ADV("adv-del", 10), 0 },
+	  ADV("adv-del", 10) "attrs 10\n", S(210) + POL_HEALTH_SHUT_MS },
 	{ S(211), { { T_UP, 0, 211, 210 }, { T_UP, 0, 10, 0 } }, 1,
-	  "neighbor-enable 10\n" ADV("adv-add", 10), S(221) },
+	  "attrs 10\n" ADV("adv-add", 10), S(221) },
 	{ S(220), { { T_UP, 0, 211, 210 }, { T_UP, 0, 10, 0 } }, 1, "", S(221) },
 	{ S(221), { { T_UP, 0, 211, 210 }, { T_UP, 0, 10, 0 } }, 0, "attrs 10\n", 0 },
 };

@@ -43,7 +43,7 @@ enum tstate {
 	T_IKE,          /* IKE SA only */
 	T_CHILD,        /* IPsec SA, BGP not established */
 	T_UP,           /* IPsec SA, BGP, health */
-	T_SICK,         /* IPsec SA, BGP, health check failing */
+	T_SICK,         /* IPsec SA, BGP, health check failing since down_s */
 };
 struct tobs {
 	enum tstate st;

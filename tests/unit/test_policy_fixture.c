@@ -109,6 +109,7 @@ tc_obs(struct tobs o)
 		.drained = o.drained,
 		.up_since_ms = S(o.up_s),
 		.last_down_ms = S(o.down_s),
+		.health_down_ms = o.st == T_SICK ? S(o.down_s) : 0,
 	};
 
 	return r;

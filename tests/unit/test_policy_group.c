@@ -49,7 +49,7 @@ static const struct gstep handover[] = {
 	{ "BFD fails on both of A's tunnels, B usable: not kept, handover to B", S(120),
 	  { { { T_SICK, 0, 5, 120 }, { T_SICK, 0, 5, 120 } }, { UP_, UP_ } }, false,
 	  { POL_CONN_DOWN, POL_CONN_UP },
-	  { { { S_DEAD }, { S_DEAD } }, { { PRI }, { BAK } } }, 0 },
+	  { { { S_DEAD }, { S_DEAD } }, { { PRI }, { BAK } } }, S(120) + POL_HEALTH_SHUT_MS },
 	{ "A's preferred tunnel fails: A stays active on its standby", S(150),
 	  { { { T_DOWN, 0, 5, 150 }, UP_ }, { UP_, UP_ } }, true,
 	  { POL_CONN_DEGRADED, POL_CONN_UP },
