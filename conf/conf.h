@@ -99,7 +99,7 @@ enum rd_signal {
 #define RD_DEFAULT_MED_PRIMARY 100u
 #define RD_DEFAULT_MED_BACKUP 200u
 #define RD_DEFAULT_PRIORITY 100u      /* redundancy: lower value is preferred */
-#define RD_DEFAULT_BFD_INTERVAL 300u  /* ms, FRR's default */
+#define RD_DEFAULT_BFD_INTERVAL 50u   /* ms: a dead tunnel found in ~150 ms (FRR's default is 300) */
 #define RD_DEFAULT_BFD_MULTIPLIER 3u
 
 /* Health checks (BFD through FRR bfdd, ICMP probe through the tunnel). */

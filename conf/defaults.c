@@ -30,7 +30,7 @@ conf_tunnel_defaults(struct rd_tunnel *t)
 	t->startup = RD_STARTUP_ADD;
 	t->bgp_keepalive = RD_DEFAULT_BGP_KEEPALIVE;
 	t->bgp_hold = RD_DEFAULT_BGP_HOLD;
-	t->health.bfd = true;          /* BFD 300 ms x 3 (FRR default) unless "bfd no" */
+	t->health.bfd = true;          /* BFD 50 ms x 3 unless "bfd no" */
 	t->health.bfd_rx_ms = t->health.bfd_tx_ms = RD_DEFAULT_BFD_INTERVAL;
 	t->health.bfd_multiplier = RD_DEFAULT_BFD_MULTIPLIER;
 }

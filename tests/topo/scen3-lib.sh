@@ -152,8 +152,8 @@ s3_replies_grow() {
 
 # s3_configs HOLD_DOWN: the two-site examples with hold-down HOLD_DOWN at
 # both ends and a BFD of 1000 ms x 5 (a dead tunnel is still detected in
-# ~5 s, but a TCG guest on a host shared with other VMs does not make the
-# default 300 ms x 3 flap), written to $RD_RUNDIR; sets S3_HQ_CONF and
+# ~5 s, but a TCG guest on a host shared with other VMs does not make it
+# flap, as it can the default 50 ms x 3 and even FRR's 300 ms x 3), written to $RD_RUNDIR; sets S3_HQ_CONF and
 # S3_BR_CONF.
 s3_configs() {
 	local bfd='\t\tbfd { interval 1000 multiplier 5 }'

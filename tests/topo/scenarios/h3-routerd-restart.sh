@@ -9,7 +9,7 @@
 # in `ip monitor route`), and routerctl reports both
 # tunnels UP again.
 # Configs: the two-site examples with BFD 1000 ms x 5 (s3_configs): the
-# default 300 ms x 3 flaps in a TCG guest on a host shared with other VMs,
+# default 50 ms x 3 (even 300 ms x 3) flaps in a TCG guest on a loaded host,
 # and a flap would be blamed on what this scenario tests.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
