@@ -9,10 +9,12 @@
 # br2's LAN; when the host is back the prefix returns and so does the
 # traffic. The tunnel probes are up all along (they do not depend on the LAN).
 # Then hq drops the echo requests arriving on its ipsec10: br1's tun1 probe
-# fails, br1 takes tun1 DOWN (the IPsec SA is still fine; br1 shuts tun1's
-# BGP neighbor, as for any failed health check while another tunnel is
-# usable) and both directions move to tun2; when the drop is lifted tun1
-# returns (its session comes back, then each side's hold-down).
+# fails, br1 takes tun1 DOWN (the IPsec SA is still fine; br1 rejects the
+# routes learned on tun1 and withdraws what it advertised there at once, and
+# shuts tun1's BGP neighbor 5 s later, as for any failed health check while
+# another tunnel is usable) and both directions move to tun2; when the drop
+# is lifted tun1 returns (its session comes back, then each side's
+# hold-down).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/lib.sh"
