@@ -227,14 +227,14 @@ out_sets(struct frr_cmds *pre, const struct frr_rm_state *s, uint32_t asn)
 }
 
 void
-frr_rm_ensure(struct frr_rm_pass *ps, struct frr_cmds *pre, const struct frr_rm_state *s,
-	      uint32_t asn, struct frr_rm_names *n)
+frr_rm_ensure(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *pre_in,
+	      const struct frr_rm_state *s, uint32_t asn, struct frr_rm_names *n)
 {
 	frr_rm_names(s, n);
 	if (s->reject && !name_in(ps->made, ps->nmade, n->in)) {
 		made_add(ps, n->in);
-		frr_cmds_add(pre, "route-map %s deny 10", n->in);
-		frr_cmds_add(pre, "exit");
+		frr_cmds_add(pre_in ? pre_in : pre, "route-map %s deny 10", n->in);
+		frr_cmds_add(pre_in ? pre_in : pre, "exit");
 	} else if (!name_in(ps->made, ps->nmade, n->in)) {
 		made_add(ps, n->in);
 		/* RFC 8326: a route the peer tagged GRACEFUL_SHUTDOWN (its end of
@@ -514,7 +514,7 @@ render_tunnel(struct frr_plan *p, struct parts *w, struct frr_rm_pass *ps,
 	if (old != NULL && !create)
 		soft_clear(p, t, peer_changed, false);
 	if (st->known) {
-		frr_rm_ensure(ps, &w->pre, st, cfg->gw.asn, &n);
+		frr_rm_ensure(ps, &w->pre, NULL, st, cfg->gw.asn, &n);
 		if (old == NULL) {
 			frr_rm_out(&w->pre, c, t, NULL, &n);
 			/* a re-created one (new ASN) may still have it */
@@ -568,7 +568,7 @@ render_tunnel_chk(struct parts *w, struct frr_rm_pass *ps, const struct rd_confi
 		return;
 	frr_rm_names(st, &n0);
 	st->chk = true;
-	frr_rm_ensure(ps, &w->pre, st, cfg->gw.asn, &n);
+	frr_rm_ensure(ps, &w->pre, NULL, st, cfg->gw.asn, &n);
 	frr_rm_out(&w->pre, c, t, &n0, &n);
 }
 

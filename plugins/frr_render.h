@@ -163,9 +163,10 @@ struct frr_rm_names {
 };
 /* frr_render.c for frr_render_pol.c: one render's view of the shared maps. */
 void frr_rm_begin(struct frr_rm_pass *ps, struct frr_rmaps *rm, bool fresh);
-/* Define s's shared maps in pre unless they exist; their names in n. */
-void frr_rm_ensure(struct frr_rm_pass *ps, struct frr_cmds *pre, const struct frr_rm_state *s,
-		   uint32_t asn, struct frr_rm_names *n);
+/* Define the shared maps of s not defined yet (into pre; RD-IN-REJECT into
+ * pre_in unless NULL) and name them in n. */
+void frr_rm_ensure(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *pre_in,
+		   const struct frr_rm_state *s, uint32_t asn, struct frr_rm_names *n);
 void frr_rm_names(const struct frr_rm_state *s, struct frr_rm_names *n);
 void frr_rm_out(struct frr_cmds *pre, const struct rd_connection *c, const struct rd_tunnel *t,
 		const struct frr_rm_names *n0, const struct frr_rm_names *n);

@@ -9,6 +9,7 @@
 struct soft {
 	uint32_t ifnum;
 	bool in, out, enabled, disabled;
+	bool rejected;          /* switched to RD-IN-REJECT in bgpd_first (bgpd re-filtered) */
 	int own;                /* gateway prefixes: 1 advertise, 0 withdraw, -1 no change */
 	const struct pol_tunnel_out *to;  /* the last attributes of the batch, or NULL */
 	const struct rd_connection *c;
@@ -30,15 +31,25 @@ soft_get(struct soft_set *s, const struct rd_connection *c, const struct rd_tunn
 	return &s->v[s->n++];
 }
 
+/* Commands of the plan's first bgpd commit (frr_plan.bgpd_first). */
+struct first {
+	struct frr_cmds pre, router, af;
+};
+
 /*
  * A tunnel's new attribute set (MED, AS-path prepends, the GRACEFUL_SHUTDOWN
  * tag (RFC 8326) on what is advertised, LOCAL_PREF (0 = 100), whether the
- * gateway's own prefixes are advertised): its neighbor switches to the
- * shared route-maps for it, defined first if new (frr_render.h).
+ * gateway's own prefixes are advertised, whether its routes are rejected):
+ * its neighbor switches to the shared route-maps for it, defined first if
+ * new (frr_render.h). A switch to RD-IN-REJECT goes in the first commit:
+ * bgpd re-filters the session's routes at the switch (soft reconfiguration
+ * inbound), before the outbound edits of the plan, which with a large
+ * table keep bgpd busy for a while (10,000 own prefixes withdrawn: ~1 s in
+ * the TCG guest, during which the far site's routes stayed in the FIB).
  */
 static void
 render_attrs(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *af,
-	     const struct rd_config *cfg, const struct soft *s)
+	     struct first *first, const struct rd_config *cfg, struct soft *s)
 {
 	struct frr_rm_names n0, n;
 	bool known0;
@@ -60,14 +71,18 @@ render_attrs(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *af,
 	if (s->own >= 0)
 		st->own = s->own == 1;
 	st->known = true;
-	frr_rm_ensure(ps, pre, st, cfg->gw.asn, &n);
+	frr_rm_ensure(ps, pre, &first->pre, st, cfg->gw.asn, &n);
 	/* unknown: bgpd's entries are rewritten, permit 20 removed if not own */
 	if (!known0)
 		n0 = (struct frr_rm_names){ .in = "", .adv = "", .own = "?" };
 	frr_rm_out(pre, s->c, s->t, &n0, &n);
 	rd_ip_str(rd_tunnel_peer_inside(s->t), ip);
-	if (strcmp(n.in, n0.in) != 0)
+	if (strcmp(n.in, n0.in) != 0 && st->reject) {
+		frr_cmds_add(&first->af, "neighbor %s route-map %s in", ip, n.in);
+		s->rejected = true;
+	} else if (strcmp(n.in, n0.in) != 0) {
 		frr_cmds_add(af, "neighbor %s route-map %s in", ip, n.in);
+	}
 }
 
 static void
@@ -117,7 +132,7 @@ gw_prefix(const struct rd_config *cfg, const struct rd_prefix *p)
 /* One BGP change; returns false when the tunnel is not a dynamic one of cfg. */
 static bool
 render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_cmds *pre,
-	   struct frr_cmds *router, struct frr_cmds *first, struct soft_set *ss)
+	   struct frr_cmds *router, struct first *first, struct soft_set *ss)
 {
 	struct rd_connection *c;
 	const struct rd_tunnel *t = conf_tunnel_by_ifnum(cfg, ch->ifnum, &c);
@@ -136,7 +151,7 @@ render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_
 		s->disabled = false;
 		break;
 	case POL_NEIGHBOR_DISABLE:
-		frr_cmds_add(first, "neighbor %s shutdown", ip);
+		frr_cmds_add(&first->router, "neighbor %s shutdown", ip);
 		s->disabled = true;
 		s->enabled = false;
 		break;
@@ -171,7 +186,8 @@ int
 frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const struct pol_change *ch,
 		   size_t n, struct frr_plan *p)
 {
-	struct frr_cmds pre = { 0 }, router = { 0 }, af = { 0 }, post = { 0 }, first = { 0 };
+	struct frr_cmds pre = { 0 }, router = { 0 }, af = { 0 }, post = { 0 };
+	struct first first = { 0 };
 	struct frr_rm_pass ps;
 	struct soft_set ss = { .v = calloc(n ? n : 1, sizeof(*ss.v)), .n = 0 };
 	char ip[16];
@@ -192,12 +208,20 @@ frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const stru
 	frr_rm_begin(&ps, rm, false);
 	for (size_t i = 0; i < ss.n; i++)
 		if (ss.v[i].own >= 0 || ss.v[i].to != NULL)
-			render_attrs(&ps, &pre, &af, cfg, &ss.v[i]);
+			render_attrs(&ps, &pre, &af, &first, cfg, &ss.v[i]);
 	frr_rm_end(&ps, &post);
-	if (first.n > 0) {
+	for (size_t i = 0; i < first.pre.n; i++)
+		frr_cmds_add(&p->bgpd_first, "%s", first.pre.v[i]);
+	if (first.router.n > 0 || first.af.n > 0) {
 		frr_cmds_add(&p->bgpd_first, "router bgp %u", cfg->gw.asn);
-		for (size_t i = 0; i < first.n; i++)
-			frr_cmds_add(&p->bgpd_first, "%s", first.v[i]);
+		if (first.af.n > 0) {
+			frr_cmds_add(&p->bgpd_first, "address-family ipv4 unicast");
+			for (size_t i = 0; i < first.af.n; i++)
+				frr_cmds_add(&p->bgpd_first, "%s", first.af.v[i]);
+			frr_cmds_add(&p->bgpd_first, "exit-address-family");
+		}
+		for (size_t i = 0; i < first.router.n; i++)
+			frr_cmds_add(&p->bgpd_first, "%s", first.router.v[i]);
 		frr_cmds_add(&p->bgpd_first, "exit");
 	}
 	for (size_t i = 0; i < pre.n; i++)
@@ -226,21 +250,26 @@ frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const stru
 	 * Established silently. */
 	for (size_t i = 0; i < ss.n; i++) {
 		const struct soft *s = &ss.v[i];
+		bool in = s->in && !s->rejected;    /* bgpd re-filtered at the switch */
 
-		if (s->disabled || (!s->in && !s->out))
+		if (s->disabled || (!in && !s->out))
 			continue;
 		rd_ip_str(rd_tunnel_peer_inside(s->t), ip);
 		frr_cmds_add(&p->bgpd_exec, "clear bgp ipv4 unicast %s soft%s", ip,
-			     s->in && s->out ? "" : s->in ? " in" : " out");
+			     in && s->out ? "" : in ? " in" : " out");
 	}
-	if (pre.err || router.err || af.err || post.err || first.err)
+	if (pre.err || router.err || af.err || post.err || first.pre.err || first.router.err ||
+	    first.af.err)
 		p->bgpd.err = pre.err ? pre.err : router.err ? router.err : af.err ? af.err :
-			      post.err ? post.err : first.err;
+			      post.err ? post.err : first.pre.err ? first.pre.err :
+			      first.router.err ? first.router.err : first.af.err;
 	frr_cmds_free(&pre);
 	frr_cmds_free(&router);
 	frr_cmds_free(&af);
 	frr_cmds_free(&post);
-	frr_cmds_free(&first);
+	frr_cmds_free(&first.pre);
+	frr_cmds_free(&first.router);
+	frr_cmds_free(&first.af);
 	free(ss.v);
 	return frr_plan_err(p);
 }
