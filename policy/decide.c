@@ -280,7 +280,14 @@ decide_tunnels(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_T
 			t->reject = sick;
 			t->neighbor_enabled = dynamic && o->child_up &&
 					      (!sick || now < shut_due(o));
-			t->advertise = dynamic && t->usable;
+			/* BFD is symmetric: the far end sees the failure too
+			 * and acts on its own, so while the session is kept
+			 * nothing outbound changes (with a large table, an
+			 * outbound change keeps bgpd busy before it gets to
+			 * the rejection). A failed probe is one-sided: the
+			 * adverts go at once. */
+			t->advertise = dynamic &&
+				       (t->usable || (sick && t->neighbor_enabled && !o->probe_failed));
 			if (t->in_hold_down)
 				eval_at(out, hold_expiry(c, o));
 			if (sick && t->neighbor_enabled)

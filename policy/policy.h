@@ -139,11 +139,14 @@ struct pol_state {
  *               reason says "BFD down, kept: no other path".
  *  reject     = dynamic, health check failed, not kept: the tunnel's
  *               learned routes are rejected at once (this gateway's
- *               traffic moves to the other paths) and nothing is
- *               advertised on it (the far end's moves too), but its
- *               session stays up, so a check
- *               that recovers (a flap, a stall) costs no re-establishment
- *               and a tunnel that must be kept later still has its routes.
+ *               traffic moves to the other paths), but its session stays
+ *               up, so a check that recovers (a flap, a stall) costs no
+ *               re-establishment and a tunnel that must be kept later
+ *               still has its routes. While the session stays, nothing
+ *               outbound changes but the attributes (pre-armed, below) if
+ *               only BFD failed: BFD is symmetric, the far end sees the
+ *               failure and acts itself, so the adverts stay; a failed
+ *               probe (one-sided) withdraws them at once.
  *  neighbor   = dynamic && child_up && (health_ok || usable || the check
  *               failed less than POL_HEALTH_SHUT_MS ago): a lost child SA
  *               disables the BGP neighbor at once, a failed health check
@@ -186,7 +189,8 @@ struct pol_state {
  *               (then first configured) with a usable tunnel neither in
  *               hold-down nor drained; else the lowest priority not DOWN;
  *               else the lowest priority.
- *  advertise  = dynamic && usable; adv = gateway prefixes (less those a
+ *  advertise  = dynamic && (usable || rejected with the session kept and
+ *               only BFD failed); adv = gateway prefixes (less those a
  *               failed LAN check withdraws, see pol_decide_checked()), in hub mode plus
  *               the prefixes (peer prefixes, static routes) of every other
  *               connection that is not DOWN, excluding connections of the

@@ -32,7 +32,7 @@ struct texp {
 #define HELD true, true, true, true, false      /* usable, in hold-down */
 #define DEAD false, false, false, false, false  /* IPsec SA down */
 #define NBR false, false, true, false, false    /* neighbor up, BGP not yet */
-#define REJ false, false, true, false, true     /* health failed: routes rejected */
+#define REJ false, false, true, true, true      /* BFD failed: routes rejected, adverts stay */
 #define SHUT false, false, false, false, true   /* ... and the neighbor shut */
 
 enum variant {
@@ -266,6 +266,31 @@ test_table(void **state)
 	}
 }
 
+/* A failed probe is one-sided (the far end may see nothing wrong): the
+ * adverts go at once; a failed BFD session leaves them (the far end's BFD
+ * is down too). Both reject the routes and keep the session for now. */
+static void
+test_probe_withdraws(void **state)
+{
+	for (int probe = 0; probe < 2; probe++) {
+		struct pol_obs obs[1][RD_MAX_TUNNELS] = {
+			{ tc_obs((struct tobs){ T_SICK, 0, 5, 999 }),
+			  tc_obs((struct tobs){ T_UP, 0, 5, 0 }) } };
+		struct pol_state s;
+		struct tcfg t;
+
+		build(&t, V_BFD);
+		obs[0][0].probe_failed = probe;
+		tc_decide(&t, obs, S(1000), &s);
+		assert_true(s.tunnels[0][0].reject);
+		assert_true(s.tunnels[0][0].neighbor_enabled);
+		assert_int_equal(s.tunnels[0][0].advertise, !probe);
+		assert_int_equal(s.tunnels[0][0].nadv, probe ? 0 : 2);
+		assert_string_equal(s.conns[0].reason, probe ? "tun1: probe down" : "tun1: BFD down");
+		pol_state_free(&s);
+	}
+}
+
 /*
  * Flapping faster than the hold-down: the preferred tunnel goes down and
  * comes back every few seconds. The standby carries throughout (highest
@@ -296,9 +321,9 @@ static const struct flap_step flap[] = {
 	{ S(206), { { T_UP, 0, 206, 205 }, { T_UP, 0, 10, 0 } }, 1,
 	  "neighbor-enable 10\n" ADV("adv-add", 10), S(216) },
 	{ S(210), { { T_SICK, 0, 206, 210 }, { T_UP, 0, 10, 0 } }, 1,
-	  ADV("adv-del", 10) "attrs 10\n", S(210) + POL_HEALTH_SHUT_MS },
+	  "attrs 10\n", S(210) + POL_HEALTH_SHUT_MS },
 	{ S(211), { { T_UP, 0, 211, 210 }, { T_UP, 0, 10, 0 } }, 1,
-	  "attrs 10\n" ADV("adv-add", 10), S(221) },
+	  "attrs 10\n", S(221) },
 	{ S(220), { { T_UP, 0, 211, 210 }, { T_UP, 0, 10, 0 } }, 1, "", S(221) },
 	{ S(221), { { T_UP, 0, 211, 210 }, { T_UP, 0, 10, 0 } }, 0, "attrs 10\n", 0 },
 };
@@ -317,7 +342,9 @@ carrier(const struct pol_state *s)
 
 		if (t->usable && (bl == NULL || t->local_pref > bl->local_pref))
 			lp = j;
-		if (t->advertise && (ba == NULL || t->prepend < ba->prepend ||
+		/* a rejecting tunnel's BFD is down at the far end too, which
+		 * then rejects what it learns there itself */
+		if (t->advertise && !t->reject && (ba == NULL || t->prepend < ba->prepend ||
 				     (t->prepend == ba->prepend && t->med < ba->med)))
 			adv = j;
 	}
@@ -492,6 +519,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_flapping),
+		cmocka_unit_test(test_probe_withdraws),
 		cmocka_unit_test(test_invariants),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_empty_config),
