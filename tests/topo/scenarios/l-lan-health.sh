@@ -10,7 +10,8 @@
 # traffic. The tunnel probes are up all along (they do not depend on the LAN).
 # Then hq drops the echo requests arriving on its ipsec10: br1's tun1 probe
 # fails, br1 takes tun1 DOWN (the IPsec SA is still fine; br1 rejects the
-# routes learned on tun1 and withdraws what it advertised there at once, and
+# routes learned on tun1 and, the probe being one-sided, withdraws what it
+# advertised there at once, and
 # shuts tun1's BGP neighbor 5 s later, as for any failed health check while
 # another tunnel is usable) and both directions move to tun2; when the drop
 # is lifted tun1 returns (its session comes back, then each side's
