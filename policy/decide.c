@@ -23,12 +23,13 @@ hold_expiry(const struct rd_connection *c, const struct pol_obs *o)
 	return o->up_since_ms + (uint64_t)c->hold_down * 1000u;
 }
 
-/* Usable and still within the hold-down window after coming back. */
+/* Usable and still within the hold-down window after coming back from a
+ * down that was more than a blip. */
 static bool
 obs_pending(const struct rd_connection *c, const struct pol_obs *o, uint64_t now)
 {
 	return obs_usable(c, o) && c->hold_down > 0 && o->last_down_ms > 0 &&
-	       o->up_since_ms > o->last_down_ms && now < hold_expiry(c, o);
+	       o->up_since_ms >= o->last_down_ms + POL_BLIP_MS && now < hold_expiry(c, o);
 }
 
 /* Connection k shares connection i's hold-down / redundancy scope. */

@@ -119,6 +119,10 @@ struct pol_state {
  * shuts its BGP neighbor only when it has lasted this long: a check that
  * flaps (a stall of this host) costs no session. */
 #define POL_HEALTH_SHUT_MS 5000u
+/* A tunnel back less than this after it went down had a blip (seen: every
+ * BFD session of a gateway down and up within 30 ms in a stall of the TCG
+ * guest), not a flap: no hold-down. */
+#define POL_BLIP_MS 500u
 /* Static routes: administrative distances. */
 #define POL_DIST_PRIMARY 1u
 #define POL_DIST_BACKUP 2u
@@ -155,8 +159,9 @@ struct pol_state {
  *               and the probe run on their own (bfdd peers, not bgpd's),
  *               so they still see the tunnel recover. Drain never touches
  *               it.
- *  hold-down  = a usable tunnel that came back (up_since > last_down > 0)
- *               less than hold_down s ago. Its scope is its connection, or
+ *  hold-down  = a usable tunnel that came back (up_since > last_down > 0,
+ *               after a down of POL_BLIP_MS or more) less than hold_down s
+ *               ago. Its scope is its connection, or
  *               its whole redundancy group. It is in_hold_down when the scope
  *               has a "settled" usable tunnel (usable, not within a hold-down
  *               window); when none is settled, the one with the earliest

@@ -291,6 +291,28 @@ test_probe_withdraws(void **state)
 	}
 }
 
+/* A tunnel back POL_BLIP_MS after it went down is held; one back sooner
+ * (every BFD session down and up within ms: a stall) is not. */
+static void
+test_blip(void **state)
+{
+	for (uint64_t down_ms = POL_BLIP_MS - 1; down_ms <= POL_BLIP_MS; down_ms++) {
+		struct pol_obs obs[1][RD_MAX_TUNNELS] = {
+			{ tc_obs((struct tobs){ T_UP, 0, 995, 995 }),
+			  tc_obs((struct tobs){ T_UP, 0, 5, 0 }) } };
+		struct pol_state s;
+		struct tcfg t;
+
+		build(&t, V_BFD);
+		obs[0][0].up_since_ms = obs[0][0].last_down_ms + down_ms;
+		tc_decide(&t, obs, S(996), &s);
+		assert_int_equal(s.tunnels[0][0].in_hold_down, down_ms >= POL_BLIP_MS);
+		assert_int_equal(s.tunnels[0][0].local_pref,
+				 down_ms >= POL_BLIP_MS ? POL_LP_HOLD_DOWN : POL_LP_PRIMARY);
+		pol_state_free(&s);
+	}
+}
+
 /*
  * Flapping faster than the hold-down: the preferred tunnel goes down and
  * comes back every few seconds. The standby carries throughout (highest
@@ -520,6 +542,7 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_flapping),
 		cmocka_unit_test(test_probe_withdraws),
+		cmocka_unit_test(test_blip),
 		cmocka_unit_test(test_invariants),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_empty_config),
