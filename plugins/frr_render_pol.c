@@ -43,9 +43,10 @@ struct first {
  * its neighbor switches to the shared route-maps for it, defined first if
  * new (frr_render.h). A switch to RD-IN-REJECT goes in the first commit:
  * bgpd re-filters the session's routes at the switch (soft reconfiguration
- * inbound), before the outbound edits of the plan, which with a large
- * table keep bgpd busy for a while (10,000 own prefixes withdrawn: ~1 s in
- * the TCG guest, during which the far site's routes stayed in the FIB).
+ * inbound), before the plan's outbound edits, each a walk of the whole
+ * table for that session (with 10,000 own prefixes to withdraw, ~1 s of
+ * bgpd in the TCG guest, during which the dead tunnel's routes stayed in
+ * the FIB).
  */
 static void
 render_attrs(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *af,
@@ -188,6 +189,8 @@ frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const stru
 {
 	struct frr_cmds pre = { 0 }, router = { 0 }, af = { 0 }, post = { 0 };
 	struct first first = { 0 };
+	struct frr_cmds *parts[] = { &pre, &router, &af, &post, &first.pre, &first.router,
+				     &first.af };
 	struct frr_rm_pass ps;
 	struct soft_set ss = { .v = calloc(n ? n : 1, sizeof(*ss.v)), .n = 0 };
 	char ip[16];
@@ -258,18 +261,11 @@ frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const stru
 		frr_cmds_add(&p->bgpd_exec, "clear bgp ipv4 unicast %s soft%s", ip,
 			     in && s->out ? "" : in ? " in" : " out");
 	}
-	if (pre.err || router.err || af.err || post.err || first.pre.err || first.router.err ||
-	    first.af.err)
-		p->bgpd.err = pre.err ? pre.err : router.err ? router.err : af.err ? af.err :
-			      post.err ? post.err : first.pre.err ? first.pre.err :
-			      first.router.err ? first.router.err : first.af.err;
-	frr_cmds_free(&pre);
-	frr_cmds_free(&router);
-	frr_cmds_free(&af);
-	frr_cmds_free(&post);
-	frr_cmds_free(&first.pre);
-	frr_cmds_free(&first.router);
-	frr_cmds_free(&first.af);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (p->bgpd.err == 0)
+			p->bgpd.err = parts[i]->err;
+		frr_cmds_free(parts[i]);
+	}
 	free(ss.v);
 	return frr_plan_err(p);
 }
