@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "bfd_notify.h"
+#include "plugin.h"
 #include "frr_json.h"
 
 /* FRR bfdd/bfdctl.h */
@@ -143,7 +144,7 @@ bfd_notify_open(struct event_base *base, const char *path, bfd_notify_fn cb,
 	n->arg = arg;
 	n->want = sizeof(struct bcm_hdr);
 	if ((n->ev = event_new(base, fd, EV_READ | EV_PERSIST, on_read, n)) == NULL ||
-	    event_add(n->ev, NULL) < 0) {
+	    event_priority_set(n->ev, RD_EV_PRIO_HEALTH) < 0 || event_add(n->ev, NULL) < 0) {
 		if (n->ev)
 			event_free(n->ev);
 		free(n->buf);

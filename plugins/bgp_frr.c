@@ -4,7 +4,7 @@
  * Persistent blocking vty connections (2 s timeouts), opened lazily. A lost
  * connection (EOF, refused) means the daemon went away: RD_OBS_BACKEND
  * up=false; when every needed daemon answers again, RD_OBS_BACKEND up=true
- * and the core re-applies everything. A 1 s libevent timer polls session
+ * and the core re-applies everything. The core's 1 s tick polls session
  * (show bgp summary json) and BFD (show bfd peers json) state. BFD state
  * changes also come as they happen from bfdd's control socket
  * (<vty dir>/bfdd.sock, bfd_notify.h), reconnected at the next poll when
@@ -51,7 +51,6 @@ struct frr_state {
 	struct pol_route *routes;       /* static routes routerd installed */
 	size_t nroutes;
 	struct frr_rmaps rmaps;         /* which shared route-maps each neighbor uses */
-	struct event *timer;
 	struct event *recalc;           /* best-path rerun after a plan (arm_recalc) */
 	struct bfd_notify *bfdn;        /* bfdd's control socket, NULL when not connected */
 	bool bfdn_lost;                 /* it closed: reopen at the next poll */
@@ -494,17 +493,10 @@ frr_poll(void *state, const struct rd_config *cfg)
 	return err;
 }
 
-static void
-on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	frr_poll(arg, NULL);
-}
-
 static int
 frr_init(const struct rd_backend_env *env, void **state)
 {
 	struct frr_state *st = calloc(1, sizeof(*st));
-	struct timeval tv = { 1, 0 };
 
 	if (st == NULL)
 		return -ENOMEM;
@@ -513,13 +505,7 @@ frr_init(const struct rd_backend_env *env, void **state)
 		frr_vty_init(&st->vty[d], env->paths->frr_vty_dir, daemon_names[d]);
 	st->needed[D_BGPD] = st->needed[D_STATICD] = true;
 	if (env->base) {
-		st->timer = event_new(env->base, -1, EV_PERSIST, on_timer, st);
-		st->recalc = event_new(env->base, -1, 0, on_recalc, st);
-		if (st->timer == NULL || st->recalc == NULL || event_add(st->timer, &tv) < 0) {
-			if (st->timer)
-				event_free(st->timer);
-			if (st->recalc)
-				event_free(st->recalc);
+		if ((st->recalc = event_new(env->base, -1, 0, on_recalc, st)) == NULL) {
 			free(st);
 			return -ENOMEM;
 		}
@@ -669,8 +655,6 @@ frr_fini(void *state, const struct rd_config *cfg)
 
 	if (st == NULL)
 		return;
-	if (st->timer)
-		event_free(st->timer);
 	if (st->recalc)
 		event_free(st->recalc);
 	bfd_notify_close(st->bfdn);

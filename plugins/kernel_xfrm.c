@@ -96,7 +96,8 @@ kxfrm_start(struct event_base *base, rd_notify_fn notify, void *arg, struct kxfr
 		return err == -NLE_PERM ? -EPERM : -EIO;
 	}
 	kx->ev = event_new(base, nl_cache_mngr_get_fd(kx->mngr), EV_READ | EV_PERSIST, sa_readable, kx);
-	if (kx->ev == NULL || event_add(kx->ev, NULL) < 0) {
+	if (kx->ev == NULL || event_priority_set(kx->ev, RD_EV_PRIO_HEALTH) < 0 ||
+	    event_add(kx->ev, NULL) < 0) {
 		kxfrm_stop(kx);
 		return -ENOMEM;
 	}

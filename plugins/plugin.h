@@ -80,6 +80,16 @@ typedef void (*rd_notify_fn)(void *arg, const struct rd_obs *obs);
 typedef int (*rd_exec_fn)(void *arg, char *const argv[], char *out, size_t outlen,
 			  int timeout_ms);
 
+/*
+ * Event priorities (the core's base has RD_EV_NPRIO): what reports a health
+ * change, and the apply cycle it schedules, run before the polls, which
+ * block for tens of ms in a slow guest (whack is a fork and exec). Within one
+ * loop iteration libevent runs every active event of a lower number first.
+ */
+#define RD_EV_PRIO_HEALTH 0
+#define RD_EV_PRIO_DEFAULT 1
+#define RD_EV_NPRIO 2
+
 struct rd_backend_env {
 	struct event_base *base;
 	const struct rd_paths *paths;

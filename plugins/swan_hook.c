@@ -213,7 +213,8 @@ swan_hook_open(struct swan *s)
 	if (fcntl(rx->pipe[0], F_SETFL, O_NONBLOCK) < 0)
 		goto fail;
 	s->hook_ev = event_new(s->env.base, rx->pipe[0], EV_READ | EV_PERSIST, hook_read, s);
-	if (s->hook_ev == NULL || event_add(s->hook_ev, NULL) < 0) {
+	if (s->hook_ev == NULL || event_priority_set(s->hook_ev, RD_EV_PRIO_HEALTH) < 0 ||
+	    event_add(s->hook_ev, NULL) < 0) {
 		errno = ENOMEM;
 		goto fail;
 	}

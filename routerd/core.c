@@ -15,6 +15,7 @@
 #define POLL_INTERVAL_MS 1000
 #define LINK_DOWN_GRACE_MS 3000         /* sync_interfaces: wait for the FIB */
 #define INITIATE_RETRY_MS 10000
+#define POLL_SLOW_MS 20                 /* a poll this long is logged (debug) */
 #define IKE_POLL_EVERY 3                /* ticks between whack reconciliations */
 
 /* Runtime tunnels for 'cfg', carrying over the state of tunnels in 'old'
@@ -571,9 +572,18 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	/* bgpd over its vty is cheap: every tick. whack is a fork/exec and
 	 * the updown hook and XFRM events already report changes at once, so
 	 * reconciling with pluto runs less often. */
+	uint64_t t_ike, t_bgp;
+
 	if (c->polls++ % IKE_POLL_EVERY == 0)
 		c->ike->poll(c->ike_st, c->cfg);
+	t_ike = core_now_ms();
 	c->bgp->poll(c->bgp_st, c->cfg);
+	t_bgp = core_now_ms();
+	/* The polls block the loop: a health event waits for them. */
+	if (t_bgp - now >= POLL_SLOW_MS)
+		log_debug("poll: blocked %llu ms (pluto %llu ms, FRR %llu ms)",
+			  (unsigned long long)(t_bgp - now), (unsigned long long)(t_ike - now),
+			  (unsigned long long)(t_bgp - t_ike));
 	for (size_t i = 0; i < c->cfg->nconns; i++) {
 		for (size_t j = 0; j < c->cfg->conns[i].ntunnels; j++) {
 			struct tunnel *t = &c->tun[i][j];
@@ -610,7 +620,9 @@ core_start(struct core *c, struct event_base *base, struct rd_config *cfg)
 	c->recompute_ev = event_new(base, -1, 0, recompute_cb, c);
 	c->holddown_ev = evtimer_new(base, recompute_cb, c);
 	c->poll_ev = event_new(base, -1, EV_PERSIST, poll_cb, c);
-	if (c->tun == NULL || c->recompute_ev == NULL || c->holddown_ev == NULL || c->poll_ev == NULL) {
+	if (c->tun == NULL || c->recompute_ev == NULL || c->holddown_ev == NULL || c->poll_ev == NULL ||
+	    event_priority_set(c->recompute_ev, RD_EV_PRIO_HEALTH) < 0 ||
+	    event_priority_set(c->holddown_ev, RD_EV_PRIO_HEALTH) < 0) {
 		log_warnx("out of memory");
 		return -1;
 	}

@@ -183,7 +183,7 @@ main(int argc, char **argv)
 	if (!debug && daemon(0, 0) != 0)
 		fatal("daemon");
 	m.base = event_base_new();
-	if (m.base == NULL)
+	if (m.base == NULL || event_base_priority_init(m.base, RD_EV_NPRIO) < 0)
 		fatalx("event_base_new failed");
 	m.core.conf_path = conf_path;
 	m.core.base = m.base;

@@ -46,13 +46,13 @@ rd_routerd_args() {
 		--pluto-ctl "$d/pluto/run/pluto.ctl" --frr-vty-dir "$d/frr" --updown "$RD_UPDOWN"
 }
 
-# rd_start_routerd GW CONF: start routerd on GW (unprivileged, -d), wait
-# for its control socket.
+# rd_start_routerd GW CONF: start routerd on GW (unprivileged, -d; -v, debug
+# logging, when RD_VERBOSE is set), wait for its control socket.
 rd_start_routerd() {
 	local gw=$1 conf=$2 d=$RD_RUNDIR/$1
 	# shellcheck disable=SC2046
-	rd_spawn "$RD_LOGDIR/$gw-routerd.log" "$gw" "$ROUTERD" -d -u "$RD_USER" \
-		$(rd_routerd_args "$gw" "$conf")
+	rd_spawn "$RD_LOGDIR/$gw-routerd.log" "$gw" "$ROUTERD" -d ${RD_VERBOSE:+-v} \
+		-u "$RD_USER" $(rd_routerd_args "$gw" "$conf")
 	echo $! > "$d/routerd.pid"
 	wait_until 20 "routerd control socket on $gw" test -S "$d/routerd/routerd.sock"
 	log "routerd up on $gw ($(basename "$conf"))"
