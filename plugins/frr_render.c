@@ -141,10 +141,12 @@ frr_rm_names(const struct frr_rm_state *s, struct frr_rm_names *n)
 	if (s->attrs)
 		snprintf(attrs, sizeof(attrs), "-M%u-P%u%s", s->med, s->prepend,
 			 s->gshut ? "-G" : "");
-	if (s->reject)
-		snprintf(n->in, sizeof(n->in), "RD-IN-REJECT");
-	else
-		snprintf(n->in, sizeof(n->in), "RD-IN-L%u", s->lp);
+	snprintf(n->in, sizeof(n->in), "RD-IN-L%u", s->lp);
+	n->keep[0] = 0;
+	if (s->reject) {
+		memcpy(n->keep, n->in, sizeof(n->keep));
+		snprintf(n->in, sizeof(n->in), "%s", FRR_RM_REJECT);
+	}
 	snprintf(n->adv, sizeof(n->adv), "RD-OUT-ADV%s%s", attrs, s->chk ? "-C" : "");
 	if (s->own)
 		snprintf(n->own, sizeof(n->own), "RD-OUT-OWN%s", attrs);
@@ -178,8 +180,17 @@ made_add(struct frr_rm_pass *ps, const char *name)
 	snprintf(ps->made[ps->nmade++], 48, "%s", name);
 }
 
+static void
+before_add(struct frr_rm_pass *ps, const char *name)
+{
+	if (name[0] && strcmp(name, FRR_RM_REJECT) != 0 &&
+	    !name_in(ps->before, ps->nbefore, name))
+		snprintf(ps->before[ps->nbefore++], 48, "%s", name);
+}
+
 /* fresh: bgpd may have none of the maps (first render, or rm->unsure):
- * define every one used. */
+ * define every one used. RD-IN-REJECT is the base configuration's
+ * (render_globals), defined for good: never here. */
 void
 frr_rm_begin(struct frr_rm_pass *ps, struct frr_rmaps *rm, bool fresh)
 {
@@ -188,7 +199,8 @@ frr_rm_begin(struct frr_rm_pass *ps, struct frr_rmaps *rm, bool fresh)
 	fresh = fresh || rm->unsure;
 	memset(ps, 0, sizeof(*ps));
 	ps->rm = rm;
-	ps->before = calloc(3 * rm->n + 1, sizeof(*ps->before));
+	ps->fresh = fresh;
+	ps->before = calloc(4 * rm->n + 1, sizeof(*ps->before));
 	if (ps->before == NULL) {
 		ps->err = -ENOMEM;
 		return;
@@ -197,15 +209,14 @@ frr_rm_begin(struct frr_rm_pass *ps, struct frr_rmaps *rm, bool fresh)
 		if (!rm->v[i].known)
 			continue;
 		frr_rm_names(&rm->v[i], &n);
-		if (!name_in(ps->before, ps->nbefore, n.in))
-			snprintf(ps->before[ps->nbefore++], 48, "%s", n.in);
-		if (!name_in(ps->before, ps->nbefore, n.adv))
-			snprintf(ps->before[ps->nbefore++], 48, "%s", n.adv);
-		if (n.own[0] && !name_in(ps->before, ps->nbefore, n.own))
-			snprintf(ps->before[ps->nbefore++], 48, "%s", n.own);
+		before_add(ps, n.in);
+		before_add(ps, n.keep);
+		before_add(ps, n.adv);
+		before_add(ps, n.own);
 	}
 	for (size_t i = 0; !fresh && i < ps->nbefore; i++)
 		made_add(ps, ps->before[i]);
+	made_add(ps, FRR_RM_REJECT);
 }
 
 /* The attribute sets on what is advertised. */
@@ -227,24 +238,24 @@ out_sets(struct frr_cmds *pre, const struct frr_rm_state *s, uint32_t asn)
 }
 
 void
-frr_rm_ensure(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *pre_in,
-	      const struct frr_rm_state *s, uint32_t asn, struct frr_rm_names *n)
+frr_rm_ensure(struct frr_rm_pass *ps, struct frr_cmds *pre, const struct frr_rm_state *s,
+	      uint32_t asn, struct frr_rm_names *n)
 {
+	/* Rejecting, the tunnel keeps the map it returns to (n->keep). */
+	const char *in;
+
 	frr_rm_names(s, n);
-	if (s->reject && !name_in(ps->made, ps->nmade, n->in)) {
-		made_add(ps, n->in);
-		frr_cmds_add(pre_in ? pre_in : pre, "route-map %s deny 10", n->in);
-		frr_cmds_add(pre_in ? pre_in : pre, "exit");
-	} else if (!name_in(ps->made, ps->nmade, n->in)) {
-		made_add(ps, n->in);
+	in = s->reject ? n->keep : n->in;
+	if (!name_in(ps->made, ps->nmade, in)) {
+		made_add(ps, in);
 		/* RFC 8326: a route the peer tagged GRACEFUL_SHUTDOWN (its end of
 		 * the tunnel is drained) gets LOCAL_PREF 0. */
-		frr_cmds_add(pre, "route-map %s permit 5", n->in);
+		frr_cmds_add(pre, "route-map %s permit 5", in);
 		frr_cmds_add(pre, "match community RD-GSHUT");
 		frr_cmds_add(pre, "set local-preference %u", POL_LP_GSHUT);
 		frr_cmds_add(pre, "set large-comm-list RD-OWN delete");
 		frr_cmds_add(pre, "exit");
-		frr_cmds_add(pre, "route-map %s permit 10", n->in);
+		frr_cmds_add(pre, "route-map %s permit 10", in);
 		frr_cmds_add(pre, "set local-preference %u", s->lp);
 		frr_cmds_add(pre, "set large-comm-list RD-OWN delete");
 		frr_cmds_add(pre, "exit");
@@ -306,7 +317,7 @@ frr_rm_end(struct frr_rm_pass *ps, struct frr_cmds *post)
 		for (size_t k = 0; k < rm->n && !used; k++) {
 			frr_rm_names(&rm->v[k], &n);
 			used = strcmp(n.in, ps->before[i]) == 0 || strcmp(n.adv, ps->before[i]) == 0 ||
-			       strcmp(n.own, ps->before[i]) == 0;
+			       strcmp(n.own, ps->before[i]) == 0 || strcmp(n.keep, ps->before[i]) == 0;
 		}
 		if (!used)
 			frr_cmds_add(post, "no route-map %s", ps->before[i]);
@@ -514,7 +525,7 @@ render_tunnel(struct frr_plan *p, struct parts *w, struct frr_rm_pass *ps,
 	if (old != NULL && !create)
 		soft_clear(p, t, peer_changed, false);
 	if (st->known) {
-		frr_rm_ensure(ps, &w->pre, NULL, st, cfg->gw.asn, &n);
+		frr_rm_ensure(ps, &w->pre, st, cfg->gw.asn, &n);
 		if (old == NULL) {
 			frr_rm_out(&w->pre, c, t, NULL, &n);
 			/* a re-created one (new ASN) may still have it */
@@ -568,7 +579,7 @@ render_tunnel_chk(struct parts *w, struct frr_rm_pass *ps, const struct rd_confi
 		return;
 	frr_rm_names(st, &n0);
 	st->chk = true;
-	frr_rm_ensure(ps, &w->pre, NULL, st, cfg->gw.asn, &n);
+	frr_rm_ensure(ps, &w->pre, st, cfg->gw.asn, &n);
 	frr_rm_out(&w->pre, c, t, &n0, &n);
 }
 
@@ -628,6 +639,9 @@ render_globals(struct parts *w, const struct rd_config *prev, const struct rd_co
 		frr_cmds_add(&w->pre, "bgp community-list standard RD-GSHUT permit 65535:0");
 		frr_cmds_add(&w->pre, "route-map RD-ORIGINATE permit 10");
 		frr_cmds_add(&w->pre, "set large-community %u:0:1", cfg->gw.asn);
+		frr_cmds_add(&w->pre, "exit");
+		/* Defined for good, so a failover is one neighbor command. */
+		frr_cmds_add(&w->pre, "route-map %s deny 10", FRR_RM_REJECT);
 		frr_cmds_add(&w->pre, "exit");
 		frr_cmds_add(&w->router, "no bgp default ipv4-unicast");
 		frr_cmds_add(&w->router, "bgp ebgp-requires-policy");
@@ -873,6 +887,7 @@ frr_render_remove(struct frr_rmaps *rm, const struct rd_config *cfg,
 		frr_cmds_add(&w.af, "no network %s", rd_prefix_str(&cfg->gw.prefixes[i], b));
 	frr_rm_end(&ps, &w.post);
 	frr_cmds_add(&w.post, "no route-map RD-ORIGINATE");
+	frr_cmds_add(&w.post, "no route-map %s", FRR_RM_REJECT);
 	frr_cmds_add(&w.post, "no bgp large-community-list standard RD-OWN");
 	frr_cmds_add(&w.post, "no bgp community-list standard RD-GSHUT");
 	if (has_checks(cfg)) {

@@ -32,7 +32,10 @@
  * prefixes: anything). A tunnel whose routes the policy rejects (a failed
  * health check) uses RD-IN-REJECT instead: deny everything (soft
  * reconfiguration keeps what the peer sent, so the routes are back the
- * moment it switches again).
+ * moment it switches again). RD-IN-REJECT belongs to the base
+ * configuration, like RD-ORIGINATE, and the RD-IN-L<lp> map a rejecting
+ * tunnel returns to stays defined: a failover and a recovery are each one
+ * 'neighbor X route-map ... in', with no route-map edit to commit.
  *
  * The gateway's own prefixes are 'network X route-map RD-ORIGINATE', which
  * tags them with large community <asn>:0:1 (list RD-OWN); they need no
@@ -58,6 +61,9 @@
 #ifndef ROUTERD_FRR_RENDER_H
 #define ROUTERD_FRR_RENDER_H
 
+/* The inbound route-map of a tunnel whose routes are rejected. */
+#define FRR_RM_REJECT "RD-IN-REJECT"
+
 /* Distance of the reject routes for remote prefixes (fail closed). */
 #define FRR_FAIL_CLOSED_DISTANCE 250
 
@@ -75,8 +81,9 @@ struct frr_cmds {
 
 /* The commands for each daemon, in the order they must run. */
 struct frr_plan {
-	struct frr_cmds bgpd_first; /* neighbors shut down, alone in their own commit: a
-				     * dead tunnel's routes leave before the rest runs */
+	struct frr_cmds bgpd_first; /* neighbors shut down or switched to RD-IN-REJECT, alone
+				     * in their own commit: a dead tunnel's routes leave
+				     * before the rest runs */
 	struct frr_cmds bfdd;       /* profiles must exist before bgpd uses them */
 	struct frr_cmds bgpd;       /* configuration */
 	struct frr_cmds bgpd_exec;  /* after 'end': soft clears */
@@ -156,17 +163,18 @@ struct frr_rm_pass {
 	size_t nbefore;
 	char (*made)[48];       /* names defined (or known to exist) */
 	size_t nmade, capmade;
+	bool fresh;             /* every map used is defined again */
 	int err;
 };
 struct frr_rm_names {
 	char in[48], adv[48], own[48];  /* own: "" while not advertised */
+	char keep[48];                  /* rejecting: the IN map it returns to; else "" */
 };
 /* frr_render.c for frr_render_pol.c: one render's view of the shared maps. */
 void frr_rm_begin(struct frr_rm_pass *ps, struct frr_rmaps *rm, bool fresh);
-/* Define the shared maps of s not defined yet (into pre; RD-IN-REJECT into
- * pre_in unless NULL) and name them in n. */
-void frr_rm_ensure(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *pre_in,
-		   const struct frr_rm_state *s, uint32_t asn, struct frr_rm_names *n);
+/* Define (into pre) the shared maps of s not defined yet, name them in n. */
+void frr_rm_ensure(struct frr_rm_pass *ps, struct frr_cmds *pre, const struct frr_rm_state *s,
+		   uint32_t asn, struct frr_rm_names *n);
 void frr_rm_names(const struct frr_rm_state *s, struct frr_rm_names *n);
 void frr_rm_out(struct frr_cmds *pre, const struct rd_connection *c, const struct rd_tunnel *t,
 		const struct frr_rm_names *n0, const struct frr_rm_names *n);

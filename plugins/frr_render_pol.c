@@ -9,6 +9,7 @@
 struct soft {
 	uint32_t ifnum;
 	bool in, out, enabled, disabled;
+	bool attrs;             /* POL_ATTRS: render_attrs decides what to clear */
 	bool rejected;          /* switched to RD-IN-REJECT in bgpd_first (bgpd re-filtered) */
 	int own;                /* gateway prefixes: 1 advertise, 0 withdraw, -1 no change */
 	const struct pol_tunnel_out *to;  /* the last attributes of the batch, or NULL */
@@ -33,7 +34,7 @@ soft_get(struct soft_set *s, const struct rd_connection *c, const struct rd_tunn
 
 /* Commands of the plan's first bgpd commit (frr_plan.bgpd_first). */
 struct first {
-	struct frr_cmds pre, router, af;
+	struct frr_cmds router, af;
 };
 
 /*
@@ -41,12 +42,12 @@ struct first {
  * tag (RFC 8326) on what is advertised, LOCAL_PREF (0 = 100), whether the
  * gateway's own prefixes are advertised, whether its routes are rejected):
  * its neighbor switches to the shared route-maps for it, defined first if
- * new (frr_render.h). A switch to RD-IN-REJECT goes in the first commit:
- * bgpd re-filters the session's routes at the switch (soft reconfiguration
- * inbound), before the plan's outbound edits, each a walk of the whole
- * table for that session (with 10,000 own prefixes to withdraw, ~1 s of
- * bgpd in the TCG guest, during which the dead tunnel's routes stayed in
- * the FIB).
+ * new (frr_render.h). A switch to RD-IN-REJECT (defined for good by the
+ * base configuration) goes alone in the first commit: bgpd re-filters the
+ * session's routes at the switch (soft reconfiguration inbound), before
+ * the plan's outbound edits, each a walk of the whole table for that
+ * session (with 10,000 own prefixes to withdraw, ~1 s of bgpd in the TCG
+ * guest, during which the dead tunnel's routes stayed in the FIB).
  */
 static void
 render_attrs(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *af,
@@ -72,7 +73,7 @@ render_attrs(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *af,
 	if (s->own >= 0)
 		st->own = s->own == 1;
 	st->known = true;
-	frr_rm_ensure(ps, pre, &first->pre, st, cfg->gw.asn, &n);
+	frr_rm_ensure(ps, pre, st, cfg->gw.asn, &n);
 	/* unknown: bgpd's entries are rewritten, permit 20 removed if not own */
 	if (!known0)
 		n0 = (struct frr_rm_names){ .in = "", .adv = "", .own = "?" };
@@ -84,6 +85,16 @@ render_attrs(struct frr_rm_pass *ps, struct frr_cmds *pre, struct frr_cmds *af,
 	} else if (strcmp(n.in, n0.in) != 0) {
 		frr_cmds_add(af, "neighbor %s route-map %s in", ip, n.in);
 	}
+	/* What bgpd must run again: a shared map never changes under its
+	 * name, and bgpd re-filters a session at the switch of its IN map
+	 * (soft reconfiguration inbound), so only a route-map OUT now calling
+	 * other maps owes a soft clear (out). A neighbor whose maps are
+	 * unknown to us, or were all defined again (ps->fresh), or enabled in
+	 * this batch (it may be Established already), gets both. */
+	if (s->attrs && (!known0 || ps->fresh || s->enabled))
+		s->in = s->out = true;
+	else if (s->attrs && (strcmp(n.adv, n0.adv) != 0 || strcmp(n.own, n0.own) != 0))
+		s->out = true;
 }
 
 static void
@@ -159,7 +170,9 @@ render_one(const struct rd_config *cfg, const struct pol_change *ch, struct frr_
 	case POL_ATTRS:
 		if (ch->to)
 			s->to = ch->to;
-		s->in = s->out = true;
+		else
+			s->in = s->out = true;
+		s->attrs = true;
 		break;
 	case POL_ADV_ADD:
 	case POL_ADV_DEL:
@@ -189,8 +202,7 @@ frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const stru
 {
 	struct frr_cmds pre = { 0 }, router = { 0 }, af = { 0 }, post = { 0 };
 	struct first first = { 0 };
-	struct frr_cmds *parts[] = { &pre, &router, &af, &post, &first.pre, &first.router,
-				     &first.af };
+	struct frr_cmds *parts[] = { &pre, &router, &af, &post, &first.router, &first.af };
 	struct frr_rm_pass ps;
 	struct soft_set ss = { .v = calloc(n ? n : 1, sizeof(*ss.v)), .n = 0 };
 	char ip[16];
@@ -213,8 +225,6 @@ frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const stru
 		if (ss.v[i].own >= 0 || ss.v[i].to != NULL)
 			render_attrs(&ps, &pre, &af, &first, cfg, &ss.v[i]);
 	frr_rm_end(&ps, &post);
-	for (size_t i = 0; i < first.pre.n; i++)
-		frr_cmds_add(&p->bgpd_first, "%s", first.pre.v[i]);
 	if (first.router.n > 0 || first.af.n > 0) {
 		frr_cmds_add(&p->bgpd_first, "router bgp %u", cfg->gw.asn);
 		if (first.af.n > 0) {
@@ -250,7 +260,7 @@ frr_render_changes(struct frr_rmaps *rm, const struct rd_config *cfg, const stru
 	 * never shut): it does need it, or it keeps advertising by the old
 	 * route-maps (seen: a backup tunnel that never carried the gateway's
 	 * prefixes). bgpd accepts a soft clear of a session that is not
-	 * Established silently. */
+	 * Established silently. What an attribute change owes: render_attrs. */
 	for (size_t i = 0; i < ss.n; i++) {
 		const struct soft *s = &ss.v[i];
 		bool in = s->in && !s->rejected;    /* bgpd re-filtered at the switch */

@@ -326,6 +326,37 @@ test_reject(void **unused)
 	frr_rmaps_free(&rm);
 }
 
+/* A failover and the recovery with attributes unchanged (no hold-down):
+ * each is one neighbor command in the first commit; no route-map is
+ * defined or removed (RD-IN-REJECT is the base configuration's, the
+ * rejecting tunnel's RD-IN-L200 stays) and no soft clear follows. */
+static void
+test_reject_cycle(void **unused)
+{
+	struct tcfg t;
+	struct frr_plan p = { 0 };
+	struct frr_rmaps rm = { 0 };
+	struct pol_tunnel_out ok = { .ifnum = 2, .neighbor_enabled = true, .advertise = true,
+				     .med = 100, .local_pref = 200 };
+	struct pol_tunnel_out sick = ok;
+	struct pol_change ch = { .kind = POL_ATTRS, .ifnum = 2, .to = &ok };
+
+	sick.reject = true;
+	tcfg_init(&t, 64512, 65000, 1, 2, false, true);
+	seed(&rm, &t.cfg, true);
+	assert_int_equal(frr_render_changes(&rm, &t.cfg, &ch, 1, &p), 0);
+	frr_plan_free(&p);
+	ch.to = &sick;
+	assert_int_equal(frr_render_changes(&rm, &t.cfg, &ch, 1, &p), 0);
+	golden("reject_cycle_down", &p);
+	frr_plan_free(&p);
+	ch.to = &ok;
+	assert_int_equal(frr_render_changes(&rm, &t.cfg, &ch, 1, &p), 0);
+	golden("reject_cycle_up", &p);
+	frr_plan_free(&p);
+	frr_rmaps_free(&rm);
+}
+
 /* Gateway 10.1.0.0/16 (gated by check "lan1") and 10.5.0.0/16 (ungated). */
 static struct rd_check tcheck;
 
@@ -461,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_undrain),
 		cmocka_unit_test(test_withdraw),
 		cmocka_unit_test(test_reject),
+		cmocka_unit_test(test_reject_cycle),
 		cmocka_unit_test(test_checked_first_apply),
 		cmocka_unit_test(test_checked_withdraw),
 		cmocka_unit_test(test_checked_reload),
