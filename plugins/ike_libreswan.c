@@ -91,6 +91,12 @@ swan_set_state(struct swan *s, const char *conn, uint32_t ifnum, bool child, boo
 	struct rd_obs o = { .kind = child ? RD_OBS_CHILD : RD_OBS_IKE, .ifnum = ifnum, .up = up,
 			    .source = source, .reason = reason };
 
+	/* Heard from pluto itself (updown hook): a background poll taken
+	 * before this is stale for the tunnel (swan_poll_apply). */
+	if (strcmp(source, "whack") != 0)
+		for (size_t i = 0; i < s->ntuns; i++)
+			if (strcmp(s->tuns[i].name, conn) == 0)
+				s->tuns[i].heard = ++s->heard_seq;
 	if (cur && *cur == up)
 		return;
 	if (cur)
@@ -559,35 +565,55 @@ pluto_lost(struct swan *s)
 	}
 }
 
-static int
-ike_poll(void *state, const struct rd_config *cfg)
+/* The blocking half of a poll (the two whack calls, parsed): safe on the
+ * poller thread (swan_poll.c), which reads only s's paths and exec. */
+void
+swan_poll_run(struct swan *s, struct swan_poll_res *r)
 {
-	struct swan *s = state;
-	struct swan_status *now;
-	char *out;
+	char *out = malloc(WHACK_OUT_MAX);
 
-	if ((out = malloc(WHACK_OUT_MAX)) == NULL || (now = calloc(1, sizeof(*now))) == NULL) {
+	memset(r, 0, sizeof(*r));
+	if (out == NULL || (r->now = calloc(1, sizeof(*r->now))) == NULL) {
 		free(out);
+		r->a = r->b = -ENOMEM;
+		return;
+	}
+	r->a = ipsec(s, out, WHACK_OUT_MAX, "whack", "--ctlsocket", s->paths.pluto_ctl,
+		     "--showstates", NULL, NULL, NULL);
+	r->reached = whack_reached(r->a, out);
+	if (r->reached)
+		swan_parse_showstates(out, r->now);
+	r->b = ipsec(s, out, WHACK_OUT_MAX, "whack", "--ctlsocket", s->paths.pluto_ctl,
+		     "--trafficstatus", NULL, NULL, NULL);
+	r->reached = r->reached && whack_reached(r->b, out);
+	if (r->reached)
+		swan_parse_trafficstatus(out, r->now);
+	free(out);
+}
+
+/*
+ * The loop's half: notify what differs from what was last said. 'seq0':
+ * s->heard_seq when the poll started; a tunnel pluto's hook reported on
+ * since then keeps that report (the poll's picture of it is older).
+ * Frees r->now.
+ */
+int
+swan_poll_apply(struct swan *s, struct swan_poll_res *r, uint64_t seq0)
+{
+	struct swan_status *now = r->now;
+
+	r->now = NULL;
+	if (r->a == -ENOMEM || r->b == -ENOMEM) {
+		free(now);
 		return -ENOMEM;
 	}
-	int a = ipsec(s, out, WHACK_OUT_MAX, "whack", "--ctlsocket", s->paths.pluto_ctl,
-		      "--showstates", NULL, NULL, NULL);
-	bool reached = whack_reached(a, out);
-	if (reached)
-		swan_parse_showstates(out, now);
-	int b = ipsec(s, out, WHACK_OUT_MAX, "whack", "--ctlsocket", s->paths.pluto_ctl,
-		      "--trafficstatus", NULL, NULL, NULL);
-	reached = reached && whack_reached(b, out);
-	if (reached)
-		swan_parse_trafficstatus(out, now);
-	free(out);
-	if (!reached) {                 /* absent, refused or timed out */
+	if (!r->reached) {              /* absent, refused or timed out */
 		free(now);
 		/* A timed-out whack reached a busy pluto (a loaded host, a burst
 		 * of IKE crypto), not a gone one: its SAs still forward. Only a
 		 * refusal, or timeouts in SWAN_POLL_TIMEOUTS_LOST polls in a row
 		 * (hung), take every tunnel down. */
-		if ((a == -ETIMEDOUT || b == -ETIMEDOUT) &&
+		if ((r->a == -ETIMEDOUT || r->b == -ETIMEDOUT) &&
 		    ++s->poll_timeouts < SWAN_POLL_TIMEOUTS_LOST)
 			return -ETIMEDOUT;
 		s->poll_timeouts = 0;
@@ -607,6 +633,8 @@ ike_poll(void *state, const struct rd_config *cfg)
 		const struct swan_conn_status *c = swan_status_get(now, s->tuns[i].name, false);
 		bool ike = c && c->ike, child = c && c->child;
 
+		if (s->tuns[i].heard > seq0)
+			continue;
 		swan_set_state(s, s->tuns[i].name, s->tuns[i].ifnum, false, ike, "whack",
 			       ike ? "IKE SA established" : "no established IKE SA");
 		swan_set_state(s, s->tuns[i].name, s->tuns[i].ifnum, true, child, "whack",
@@ -624,8 +652,26 @@ ike_poll(void *state, const struct rd_config *cfg)
 		}
 	}
 	free(now);
-	(void)cfg;
 	return 0;
+}
+
+/* A poll, blocking (at start: the live state before anything changes). */
+static int
+ike_poll(void *state, const struct rd_config *cfg)
+{
+	struct swan *s = state;
+	struct swan_poll_res r;
+
+	(void)cfg;
+	swan_poll_run(s, &r);
+	return swan_poll_apply(s, &r, s->heard_seq);
+}
+
+static int
+ike_poll_start(void *state, const struct rd_config *cfg)
+{
+	(void)cfg;
+	return swan_poller_kick(state);
 }
 
 static void
@@ -658,6 +704,7 @@ ike_fini(void *state, const struct rd_config *cfg)
 	swan_write_atomic(s->paths.ipsec_secrets, 0600, render_secrets, &empty);
 	swan_write_atomic(s->paths.ipsec_include, 0644, render_include, s->conn_dir);
 	remove_files(s);
+	swan_poller_stop(s);
 	swan_hook_close(s);
 	free(s);
 }
@@ -670,5 +717,6 @@ const struct rd_ike_ops rd_ike_libreswan = {
 	.down = ike_down,
 	.rekey = ike_rekey,
 	.poll = ike_poll,
+	.poll_start = ike_poll_start,
 	.fini = ike_fini,
 };

@@ -119,6 +119,10 @@ struct rd_ike_ops {
 	int (*rekey)(void *state, const struct rd_config *cfg, uint32_t ifnum);
 	/* Reconcile: ask pluto what is established and notify the differences. */
 	int (*poll)(void *state, const struct rd_config *cfg);
+	/* Poll in the background (NULL: the core calls poll): the event
+	 * loop goes on while whack runs; the result is notified from the loop
+	 * like poll's. -EBUSY: the last one is still out (nothing started). */
+	int (*poll_start)(void *state, const struct rd_config *cfg);
 	/* Remove what this backend created (conns, files). */
 	void (*fini)(void *state, const struct rd_config *cfg);
 };

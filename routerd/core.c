@@ -571,11 +571,15 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 
 	/* bgpd over its vty is cheap: every tick. whack is a fork/exec and
 	 * the updown hook and XFRM events already report changes at once, so
-	 * reconciling with pluto runs less often. */
+	 * reconciling with pluto runs less often, off the loop (poll_start). */
 	uint64_t t_ike, t_bgp;
 
-	if (c->polls++ % IKE_POLL_EVERY == 0)
-		c->ike->poll(c->ike_st, c->cfg);
+	if (c->polls++ % IKE_POLL_EVERY == 0) {
+		if (c->ike->poll_start != NULL)
+			c->ike->poll_start(c->ike_st, c->cfg);
+		else
+			c->ike->poll(c->ike_st, c->cfg);
+	}
 	t_ike = core_now_ms();
 	c->bgp->poll(c->bgp_st, c->cfg);
 	t_bgp = core_now_ms();

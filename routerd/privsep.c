@@ -140,14 +140,14 @@ privsep_start(struct privsep *ps, const char *pluto_ctl)
 	close(sv[1]);
 	ps->fd = sv[0];
 	ps->pid = pid;
+	pthread_mutex_init(&ps->mu, NULL);
 	log_info("privsep: helper pid %d runs libreswan's tools (uid 0, no capabilities)", (int)pid);
 	return 0;
 }
 
-int
-privsep_exec(void *arg, char *const argv[], char *out, size_t outlen, int timeout_ms)
+static int
+exec_locked(struct privsep *ps, char *const argv[], char *out, size_t outlen)
 {
-	struct privsep *ps = arg;
 	char req[MAX_REQ];
 	size_t off = 0;
 	uint32_t len;
@@ -181,4 +181,17 @@ privsep_exec(void *arg, char *const argv[], char *out, size_t outlen, int timeou
 	if (out && outlen)
 		out[len < outlen ? len : outlen - 1] = '\0';
 	return status;
+}
+
+int
+privsep_exec(void *arg, char *const argv[], char *out, size_t outlen, int timeout_ms)
+{
+	struct privsep *ps = arg;
+	int rc;
+
+	(void)timeout_ms;
+	pthread_mutex_lock(&ps->mu);
+	rc = exec_locked(ps, argv, out, outlen);
+	pthread_mutex_unlock(&ps->mu);
+	return rc;
 }

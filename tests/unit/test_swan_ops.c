@@ -5,11 +5,13 @@
  * DIR/trafficstatus, has addconn fail (an error, exit status 0 as when
  * a later conn succeeded) for the conns listed in DIR/addfail, exits with
  * DIR/rc (default 0), and plays "pluto not
- * running" (exit 33) while DIR/down exists; "sleep" makes it hang.
+ * running" (exit 33) while DIR/down exists; "hang" makes it hang, and
+ * showstates waits (10 s at most) while DIR/gate exists.
  * Checks: apply touches only new/changed/removed conns; whack's exit code is
  * not tunnel state; poll notifies differences only; pluto loss/return;
- * hook datagrams (good, bad, foreign) through the libevent loop; a hung
- * whack is killed at the deadline.
+ * hook datagrams (good, bad, foreign) through the libevent loop; the
+ * background poll leaves the loop free and yields to a hook report that
+ * came while it ran; a hung whack is killed at the deadline.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -149,7 +151,9 @@ static const char fake[] =
 	"echo \"$*\" >>\"$d/calls\"\n"
 	"if [ -e \"$d/down\" ]; then echo 'whack: Pluto is not running (no \"x\")'; exit 33; fi\n"
 	"case \"$*\" in\n"
-	"*--showstates*) [ -e \"$d/hang\" ] && sleep 30; cat \"$d/showstates\" 2>/dev/null ;;\n"
+	"*--showstates*) [ -e \"$d/hang\" ] && sleep 30\n"
+	"  i=0; while [ -e \"$d/gate\" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done\n"
+	"  cat \"$d/showstates\" 2>/dev/null ;;\n"
 	"*--trafficstatus*) cat \"$d/trafficstatus\" 2>/dev/null ;;\n"
 	"addconn\\ *) shift 5; for n; do ! grep -qx \"$n\" \"$d/addfail\" 2>/dev/null ||\n"
 	"  echo \"036 \\\"$n\\\": failed to add connection\" >&2; done ;;\n"
@@ -331,6 +335,73 @@ test_poll(void **state)
 	assert_int_equal(count(c, "--down --name rd-vpn-t1"), 1);
 }
 
+/* Run the loop until n notifications are in (5 s at most). */
+static void
+loop_until(int n)
+{
+	for (int i = 0; i < 1000 && nobs < n; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		if (nobs < n)
+			usleep(5000);
+	}
+}
+
+static void send_dgram(const char *msg, size_t len);
+
+/*
+ * poll_start: whack runs on the poller thread while the loop goes on. The
+ * hook reports the Child SA down during the poll, whose picture (up) is
+ * older: the report stands. The next poll, with nothing heard meanwhile,
+ * says up again. A kick while a poll is out is dropped.
+ */
+static void
+test_poll_background(void **state)
+{
+	struct rd_config a;
+	struct rd_connection ca;
+	struct rd_peer pa;
+	struct hookmsg m = { .verb = HOOK_DOWN_CLIENT, .reqid = 3 };
+	char buf[HOOKMSG_MAX], *c;
+	int n;
+
+	config(&a, &ca, &pa, 2);
+	assert_int_equal(rd_ike_libreswan.apply(st, NULL, &a), 0);
+	put("showstates",
+	    "000 #1: \"rd-vpn-t2\":500 STATE_V2_ESTABLISHED_IKE_SA (established IKE SA); x\n"
+	    "000 #2: \"rd-vpn-t2\":500 STATE_V2_ESTABLISHED_CHILD_SA (established Child SA); x\n");
+	assert_int_equal(rd_ike_libreswan.poll(st, &a), 0);
+	assert_int_equal(nobs, 3);              /* backend, IKE, Child up */
+	put("gate", "");
+	calls();
+	nobs = 0;
+	assert_int_equal(rd_ike_libreswan.poll_start(st, &a), 0);
+	assert_int_equal(rd_ike_libreswan.poll_start(st, &a), -EBUSY);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_int_equal(nobs, 0);              /* whack waits at the gate */
+	strcpy(m.connection, "rd-vpn-t2");
+	n = hookmsg_format(&m, buf, sizeof(buf));
+	send_dgram(buf, (size_t)n);
+	loop_until(1);
+	assert_int_equal(nobs, 1);
+	assert_int_equal(obs[0].kind, RD_OBS_CHILD);
+	assert_false(obs[0].up);
+	assert_string_equal(obs[0].source, "updown");
+	rm("gate");
+	/* Its result (up) is applied once a kick is taken again: nothing. */
+	for (int i = 0; i < 500 && (n = rd_ike_libreswan.poll_start(st, &a)) == -EBUSY; i++) {
+		usleep(10000);
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(nobs, 1);
+	loop_until(2);
+	assert_int_equal(nobs, 2);
+	assert_true(obs[1].up);
+	assert_string_equal(obs[1].source, "whack");
+	c = calls();
+	assert_int_equal(count(c, "--showstates"), 2);
+}
+
 static void
 send_dgram(const char *msg, size_t len)
 {
@@ -442,6 +513,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_apply_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_background, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook_burst, setup, teardown),
 		cmocka_unit_test(test_exec_timeout),
