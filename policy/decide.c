@@ -23,13 +23,44 @@ hold_expiry(const struct rd_connection *c, const struct pol_obs *o)
 	return o->up_since_ms + (uint64_t)c->hold_down * 1000u;
 }
 
-/* Usable and still within the hold-down window after coming back from a
- * down that was more than a blip. */
+/*
+ * Every other tunnel of the gateway (one at least) went down within
+ * POL_STALL_MS of (i, j)'s last down: all BFD sessions timing out together
+ * is a stall of this host (or of its only uplink), not a path that flaps.
+ */
 static bool
-obs_pending(const struct rd_connection *c, const struct pol_obs *o, uint64_t now)
+gateway_stall(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
+	      size_t i, size_t j)
 {
+	uint64_t t0 = obs[i][j].last_down_ms;
+	size_t others = 0;
+
+	for (size_t k = 0; k < cfg->nconns; k++) {
+		for (size_t l = 0; l < cfg->conns[k].ntunnels; l++) {
+			uint64_t t = obs[k][l].last_down_ms;
+
+			if (k == i && l == j)
+				continue;
+			if (t == 0 || (t > t0 ? t - t0 : t0 - t) > POL_STALL_MS)
+				return false;
+			others++;
+		}
+	}
+	return others > 0;
+}
+
+/* Usable and still within the hold-down window after coming back from a
+ * down that was more than a blip and not a stall of the gateway. */
+static bool
+obs_pending(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS],
+	    uint64_t now, size_t i, size_t j)
+{
+	const struct rd_connection *c = &cfg->conns[i];
+	const struct pol_obs *o = &obs[i][j];
+
 	return obs_usable(c, o) && c->hold_down > 0 && o->last_down_ms > 0 &&
-	       o->up_since_ms >= o->last_down_ms + POL_BLIP_MS && now < hold_expiry(c, o);
+	       o->up_since_ms >= o->last_down_ms + POL_BLIP_MS && now < hold_expiry(c, o) &&
+	       !gateway_stall(cfg, obs, i, j);
 }
 
 /* Connection k shares connection i's hold-down / redundancy scope. */
@@ -62,7 +93,7 @@ held(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_TUNNELS], u
 
 			if (!obs_usable(c, o))
 				continue;
-			if (!obs_pending(c, o, now))
+			if (!obs_pending(cfg, obs, now, k, l))
 				return true;            /* a settled alternative */
 			if (hold_expiry(c, o) < best) {
 				best = hold_expiry(c, o);
@@ -272,7 +303,7 @@ decide_tunnels(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_T
 
 			t->ifnum = c->tunnels[j].ifnum;
 			t->usable = obs_usable(c, o) || kept(cfg, obs, i, j);
-			t->in_hold_down = obs_pending(c, o, now) && held(cfg, obs, now, i, j);
+			t->in_hold_down = obs_pending(cfg, obs, now, i, j) && held(cfg, obs, now, i, j);
 			/* A failed health check (not kept) rejects the routes
 			 * at once, shuts the neighbor only once it has lasted:
 			 * BFD and the probe run on their own (bfdd peers, not

@@ -123,6 +123,11 @@ struct pol_state {
  * BFD session of a gateway down and up within 30 ms in a stall of the TCG
  * guest), not a flap: no hold-down. */
 #define POL_BLIP_MS 500u
+/* Every tunnel of the gateway went down within this of each other: a stall
+ * of this host (seen in the TCG guest: all four BFD sessions of both
+ * gateways timed out within 35 ms and took 0.8-1 s to come back, BFD's
+ * slow handshake), not flapping paths: no hold-down either. */
+#define POL_STALL_MS 100u
 /* Static routes: administrative distances. */
 #define POL_DIST_PRIMARY 1u
 #define POL_DIST_BACKUP 2u
@@ -161,7 +166,9 @@ struct pol_state {
  *               it.
  *  hold-down  = a usable tunnel that came back (up_since > last_down > 0,
  *               after a down of POL_BLIP_MS or more) less than hold_down s
- *               ago. Its scope is its connection, or
+ *               ago, unless every other tunnel of the gateway went down
+ *               within POL_STALL_MS of it (a stall of this host, not a
+ *               flapping path). Its scope is its connection, or
  *               its whole redundancy group. It is in_hold_down when the scope
  *               has a "settled" usable tunnel (usable, not within a hold-down
  *               window); when none is settled, the one with the earliest

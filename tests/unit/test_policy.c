@@ -133,9 +133,13 @@ static const struct tcase cases[] = {
 	  "tun2: hold-down 5 s left",
 	  { { CARRY, PRI }, { HELD, HLD } }, S(1005) },
 	{ "both back: the one expiring first is exempt, the other waits", V_DEFAULT,
-	  { { T_UP, 0, 996, 990 }, { T_UP, 0, 995, 990 } }, S(1000), POL_CONN_DEGRADED,
+	  { { T_UP, 0, 996, 989 }, { T_UP, 0, 995, 990 } }, S(1000), POL_CONN_DEGRADED,
 	  "tun1: hold-down 6 s left",
 	  { { HELD, HLD }, { CARRY, BAK } }, S(1006) },
+	{ "both back after going down together (a stall of this host): no hold-down",
+	  V_DEFAULT,
+	  { { T_UP, 0, 996, 990 }, { T_UP, 0, 995, 990 } }, S(1000), POL_CONN_UP, "",
+	  { { CARRY, PRI }, { CARRY, BAK } }, 0 },
 	{ "hold-down 0: never held, never pre-armed", V_NOHOLD,
 	  { { T_UP, 0, 995, 990 }, { T_DOWN, 0, 5, 991 } }, S(1000), POL_CONN_DEGRADED,
 	  "tun2: IPsec SA down",
@@ -309,6 +313,31 @@ test_blip(void **state)
 		assert_int_equal(s.tunnels[0][0].in_hold_down, down_ms >= POL_BLIP_MS);
 		assert_int_equal(s.tunnels[0][0].local_pref,
 				 down_ms >= POL_BLIP_MS ? POL_LP_HOLD_DOWN : POL_LP_PRIMARY);
+		pol_state_free(&s);
+	}
+}
+
+/* Both tunnels back 0.8 s after going down: held down unless their downs
+ * were at most POL_STALL_MS apart (a stall of the gateway); edge at +1 ms. */
+static void
+test_stall(void **state)
+{
+	for (uint64_t apart = POL_STALL_MS; apart <= POL_STALL_MS + 1; apart++) {
+		struct pol_obs obs[1][RD_MAX_TUNNELS] = {
+			{ tc_obs((struct tobs){ T_UP, 0, 995, 995 }),
+			  tc_obs((struct tobs){ T_UP, 0, 995, 995 }) } };
+		struct pol_state s;
+		struct tcfg t;
+
+		build(&t, V_BFD);
+		obs[0][1].last_down_ms = obs[0][0].last_down_ms + apart;
+		obs[0][0].up_since_ms = obs[0][0].last_down_ms + 800;
+		obs[0][1].up_since_ms = obs[0][0].last_down_ms + 900;
+		tc_decide(&t, obs, S(996), &s);
+		/* tun2 expires last: it waits when held; tun1 is exempt */
+		assert_int_equal(s.tunnels[0][1].in_hold_down, apart > POL_STALL_MS);
+		assert_int_equal(s.tunnels[0][0].in_hold_down, false);
+		assert_int_equal(s.tunnels[0][0].local_pref, POL_LP_PRIMARY);
 		pol_state_free(&s);
 	}
 }
@@ -543,6 +572,7 @@ main(void)
 		cmocka_unit_test(test_flapping),
 		cmocka_unit_test(test_probe_withdraws),
 		cmocka_unit_test(test_blip),
+		cmocka_unit_test(test_stall),
 		cmocka_unit_test(test_invariants),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_empty_config),
