@@ -15,7 +15,9 @@
 #   d     c with BFD ${FB_D_BFD_MS:-100} ms x ${FB_D_BFD_MULT:-3} (dNN: NN ms); 100
 #         is the fastest that held in the TCG guest (50 x 3 flapped there)
 #   e     c, planned drain (routerctl drain) instead of a cut
-# routerd variants use hold-down 0 (the return to tun1 is not measured).
+# routerd variants use hold-down 0 (the return to tun1 is not measured);
+# FB_HOLD_DOWN=N sets N instead (10, the default of routerd.conf, measures
+# the failover with the pre-armed hold-down attributes it brings).
 #
 # Output: one line per run on stdout,
 #   FB variant=V run=I valid=0|1 blackout_ms=N lost=N drops=N moved_ms=N
@@ -151,13 +153,13 @@ bl_restore() {
 # ---------------------------------------------------------------------------
 # routerd (c, d, e): the two-site examples (examples.sh: hq / branch).
 # ---------------------------------------------------------------------------
-# rd_variant_configs: the example configs with hold-down 0 at both ends,
+# rd_variant_configs: the example configs with hold-down $hold at both ends,
 # BFD per variant and, for 10k, 10,000 branch prefixes (accepted by hq).
 rd_variant_configs() {
-	local bfd="" hq=$RD_RUNDIR/hq.conf br=$RD_RUNDIR/branch.conf
+	local bfd="" hq=$RD_RUNDIR/hq.conf br=$RD_RUNDIR/branch.conf hold=${FB_HOLD_DOWN:-0}
 	[ "$base" = d ] && bfd="\\t\\tbfd { interval ${FB_D_BFD_MS:-100} multiplier ${FB_D_BFD_MULT:-3} }"
-	sed -e "s/hold-down 10/hold-down 0/" "$EX/two-site.conf" > "$hq"
-	sed -e "s/^\(\tpreferred \"tun1\"\)$/\1\n\thold-down 0/" "$EX/two-site-branch.conf" > "$br"
+	sed -e "s/hold-down 10/hold-down $hold/" "$EX/two-site.conf" > "$hq"
+	sed -e "s/^\(\tpreferred \"tun1\"\)$/\1\n\thold-down $hold/" "$EX/two-site-branch.conf" > "$br"
 	if [ -n "$bfd" ]; then
 		sed -i -e "s/^\tdefaults {$/&\n$bfd/" "$hq" "$br"
 	fi
@@ -174,7 +176,8 @@ rd_variant_configs() {
 		grep -q "max-prefix $NPFX" "$hq" && grep -q 10.64.0.0/10 "$hq" &&
 			grep -q "10.64.0.0/24" "$br" || fail "10k config rewrite failed"
 	fi
-	grep -q "hold-down 0" "$hq" && grep -q "hold-down 0" "$br" || fail "config rewrite failed"
+	grep -q "hold-down $hold" "$hq" && grep -q "hold-down $hold" "$br" ||
+		fail "config rewrite failed"
 	if [ -n "$bfd" ]; then
 		grep -q "interval ${FB_D_BFD_MS:-100} " "$hq" && grep -q "interval ${FB_D_BFD_MS:-100} " "$br" ||
 			fail "bfd rewrite failed"
