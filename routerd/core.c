@@ -567,13 +567,11 @@ static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct core *c = arg;
-	uint64_t now = core_now_ms();
+	uint64_t now = core_now_ms(), t_ike, t_bgp;
 
 	/* bgpd over its vty is cheap: every tick. whack is a fork/exec and
 	 * the updown hook and XFRM events already report changes at once, so
 	 * reconciling with pluto runs less often, off the loop (poll_start). */
-	uint64_t t_ike, t_bgp;
-
 	if (c->polls++ % IKE_POLL_EVERY == 0) {
 		if (c->ike->poll_start != NULL)
 			c->ike->poll_start(c->ike_st, c->cfg);
@@ -583,7 +581,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	t_ike = core_now_ms();
 	c->bgp->poll(c->bgp_st, c->cfg);
 	t_bgp = core_now_ms();
-	/* The polls block the loop: a health event waits for them. */
+	/* A health event that comes meanwhile waits for the polls. */
 	if (t_bgp - now >= POLL_SLOW_MS)
 		log_debug("poll: blocked %llu ms (pluto %llu ms, FRR %llu ms)",
 			  (unsigned long long)(t_bgp - now), (unsigned long long)(t_ike - now),
