@@ -246,7 +246,10 @@ set_attrs(const struct rd_connection *c, size_t j, const struct pol_obs *o, bool
 	  struct pol_tunnel_out *t)
 {
 	bool primary = c->mode == RD_MODE_ACTIVE_ACTIVE || j == c->preferred;
-	bool prearmed = !t->usable && o->last_down_ms > 0 && c->hold_down > 0;
+	/* Not while the tunnel still advertises (a failed BFD session, kept):
+	 * an outbound change then made bgpd walk its whole table for the
+	 * session while it was moving the routes (policy.h). */
+	bool prearmed = !t->usable && !t->advertise && o->last_down_ms > 0 && c->hold_down > 0;
 
 	if (o->drained) {
 		t->med = sat_add(c->med_backup, POL_DRAIN_MED_EXTRA);

@@ -28,6 +28,9 @@ struct gexp {
 #define S_DEAD false, false, 1700, 6, 24        /* pre-armed, non-active */
 #define DEAD false, false, 700, 3, 50           /* pre-armed, active */
 #define S_DRN true, false, 2200, 13, 4
+/* BFD down, session kept (still advertising), non-active: not pre-armed */
+#define S_REJ_PRI false, false, 1100, 3, 99
+#define S_REJ_BAK false, false, 1200, 6, 49
 
 #define UP_ { T_UP, 0, 5, 0 }
 
@@ -49,7 +52,7 @@ static const struct gstep handover[] = {
 	{ "BFD fails on both of A's tunnels, B usable: not kept, handover to B", S(120),
 	  { { { T_SICK, 0, 5, 120 }, { T_SICK, 0, 5, 120 } }, { UP_, UP_ } }, false,
 	  { POL_CONN_DOWN, POL_CONN_UP },
-	  { { { S_DEAD }, { S_DEAD } }, { { PRI }, { BAK } } }, S(120) + POL_HEALTH_SHUT_MS },
+	  { { { S_REJ_PRI }, { S_REJ_BAK } }, { { PRI }, { BAK } } }, S(120) + POL_HEALTH_SHUT_MS },
 	{ "A's preferred tunnel fails: A stays active on its standby", S(150),
 	  { { { T_DOWN, 0, 5, 150 }, UP_ }, { UP_, UP_ } }, true,
 	  { POL_CONN_DEGRADED, POL_CONN_UP },
