@@ -115,6 +115,12 @@ struct rd_health {
 };
 
 #define RD_DEFAULT_PROBE_INTERVAL 1000u
+/* far-end generic: BFD at FRR's own default (a flap costs the peer's
+ * session, RFC 5882), and the tunnel probe on by default. */
+#define RD_GENERIC_BFD_INTERVAL 300u
+#define RD_GENERIC_PROBE_INTERVAL 100u
+#define RD_GENERIC_PROBE_RISE 3u
+#define RD_GENERIC_PROBE_FALL 4u       /* no reply for 4 intervals (or the RTT's worth more) */
 #define RD_DEFAULT_RISE 2u
 #define RD_DEFAULT_FALL 3u
 
@@ -173,6 +179,18 @@ struct rd_tunnel {
 	struct rd_health health;
 };
 
+/*
+ * What runs at the far end of a peer's tunnels. It picks defaults only:
+ *  generic  any IKE/BGP stack (strongSwan + BIRD, a vendor box) set up from
+ *           AWS's generic guide: no BFD expected, hold 30 s. routerd probes
+ *           each tunnel itself (ICMP to the peer's inside address), steers
+ *           the peer's best-path selection to a surviving tunnel, and runs
+ *           BFD at FRR's own 300 ms x 3 (a flap would cost a session there).
+ *  routerd  routerd at both ends: BFD 50 ms x 3, no probe, no steering (the
+ *           far end detects and acts on its own).
+ */
+enum rd_far_end { RD_FAR_END_GENERIC, RD_FAR_END_ROUTERD };
+
 struct rd_peer {
 	char name[RD_NAME_MAX];
 	struct rd_loc loc;
@@ -180,6 +198,7 @@ struct rd_peer {
 	uint32_t asn;                   /* 1..4294967295, not 23456; 0 = none (static only) */
 	bool asn_asdot;                 /* written in asdot: printed back the same way */
 	bool behind_nat;                /* NAT-T: UDP 4500 encapsulation forced */
+	enum rd_far_end far_end;        /* what runs there: the defaults that suit it */
 	struct rd_prefix *prefixes;     /* what this site is expected to announce */
 	size_t nprefixes;
 };

@@ -24,7 +24,7 @@ enum rd_opt {
 	/* check (gateway block) */
 	O_CHECK_PING, O_CHECK_INTERVAL, O_CHECK_RISE, O_CHECK_FALL, O_CHECK_PREFIXES,
 	/* peer */
-	O_ADDRESS, O_PEER_ASN, O_NAT, O_PEER_PREFIXES,
+	O_ADDRESS, O_PEER_ASN, O_NAT, O_PEER_PREFIXES, O_FAR_END,
 	/* connection */
 	O_PEER, O_ROUTING, O_STATIC, O_MODE, O_PREFERRED, O_SIGNAL, O_PREPEND,
 	O_MED_PRIMARY, O_MED_BACKUP, O_HOLD_DOWN, O_MAX_PREFIX, O_GROUP, O_PRIORITY,
@@ -121,7 +121,7 @@ struct rd_word {
 };
 extern const struct rd_word conf_enc_words[], conf_integ_words[], conf_ike_words[],
 	conf_dpd_words[], conf_startup_words[], conf_routing_words[], conf_mode_words[],
-	conf_signal_words[], conf_yesno_words[];
+	conf_signal_words[], conf_yesno_words[], conf_far_end_words[];
 /* Look 'name' up; -1 when absent. */
 int conf_word_lookup(const struct rd_word *tab, const char *name);
 /* Name of 'value' in 'tab' ("?" when absent). */

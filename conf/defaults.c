@@ -112,6 +112,20 @@ finish_tunnel(struct rd_parse *p, struct rd_connection *c, struct rd_pconn *pc, 
 	if (!(m.o.set & OBIT(O_REMOTE_OUTSIDE)) && peer != NULL)
 		m.t.remote_outside = peer->address;
 	h = &m.t.health;
+	if (peer != NULL && peer->far_end == RD_FAR_END_GENERIC) {
+		/* A peer that is not routerd (conf.h, enum rd_far_end). */
+		if (!(m.o.set & OBIT(O_BFD_RX)))
+			h->bfd_rx_ms = RD_GENERIC_BFD_INTERVAL;
+		if (!(m.o.set & OBIT(O_BFD_TX)))
+			h->bfd_tx_ms = RD_GENERIC_BFD_INTERVAL;
+		if (!(m.o.set & OBIT(O_PROBE)) && c->routing == RD_ROUTING_DYNAMIC &&
+		    m.t.inside.len == 30) {
+			h->probe_target = rd_tunnel_peer_inside(&m.t);
+			h->probe_interval_ms = RD_GENERIC_PROBE_INTERVAL;
+			h->probe_rise = RD_GENERIC_PROBE_RISE;
+			h->probe_fall = RD_GENERIC_PROBE_FALL;
+		}
+	}
 	if (!h->bfd) {          /* timers of a disabled BFD are not printed */
 		h->bfd_rx_ms = h->bfd_tx_ms = RD_DEFAULT_BFD_INTERVAL;
 		h->bfd_multiplier = RD_DEFAULT_BFD_MULTIPLIER;

@@ -72,7 +72,7 @@ static struct rd_optset *cur_co;
 %define parse.error custom
 
 %token GATEWAY "gateway" ASN "asn" ROUTERID "router-id" OUTSIDE "outside"
-%token PREFIXES "prefixes" HUB "hub" PEER "peer" ADDRESS "address" NATT "nat-traversal"
+%token PREFIXES "prefixes" HUB "hub" PEER "peer" ADDRESS "address" NATT "nat-traversal" FAREND "far-end"
 %token CONNECTION "connection" ROUTING "routing" STATICROUTES "static-routes"
 %token MODE "mode" PREFERRED "preferred" SIGNAL "signal" PREPEND "prepend" MED "med"
 %token HOLDDOWN "hold-down" MAXPREFIX "max-prefix" RGROUP "redundancy-group"
@@ -181,6 +181,10 @@ peeritem	: ';'
 		| ASN asnval {
 			mark(cur_po, O_PEER_ASN, &$1.loc);
 			cur_peer->asn = asn(&$2, &cur_peer->asn_asdot);
+		}
+		| FAREND WORD {
+			mark(cur_po, O_FAR_END, &$1.loc);
+			cur_peer->far_end = word1(conf_far_end_words, "far-end", &$2);
 		}
 		| NATT WORD {
 			mark(cur_po, O_NAT, &$1.loc);

@@ -135,6 +135,7 @@ conf_print(FILE *f, const struct rd_config *cfg)
 		if (p->asn != 0)
 			fprintf(f, "\tasn %s\n", rd_asn_str(p->asn, p->asn_asdot, b));
 		fprintf(f, "\tnat-traversal %s\n", p->behind_nat ? "yes" : "no");
+		fprintf(f, "\tfar-end %s\n", conf_word_name(conf_far_end_words, p->far_end));
 		print_prefixes(f, "\t", "prefixes", p->prefixes, p->nprefixes);
 		fprintf(f, "}\n");
 	}

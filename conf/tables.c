@@ -25,6 +25,7 @@ const struct rd_optdesc conf_opts[O_MAX] = {
 	[O_PEER_ASN] = { "asn", NONNUM },
 	[O_NAT] = { "nat-traversal", NONNUM },
 	[O_PEER_PREFIXES] = { "prefixes", NONNUM },
+	[O_FAR_END] = { "far-end", NONNUM },
 	[O_PEER] = { "peer", NONNUM },
 	[O_ROUTING] = { "routing", NONNUM },
 	[O_STATIC] = { "static-routes", NONNUM },
@@ -112,6 +113,9 @@ const struct rd_word conf_mode_words[] = {
 };
 const struct rd_word conf_signal_words[] = {
 	{ "med", RD_SIGNAL_MED }, { "prepend", RD_SIGNAL_PREPEND }, { NULL, 0 },
+};
+const struct rd_word conf_far_end_words[] = {
+	{ "generic", RD_FAR_END_GENERIC }, { "routerd", RD_FAR_END_ROUTERD }, { NULL, 0 },
 };
 const struct rd_word conf_yesno_words[] = {
 	{ "yes", 1 }, { "no", 0 }, { NULL, 0 },

@@ -410,11 +410,42 @@ test_checks(void **state)
 	assert_int_equal(h->probe_interval_ms, 500);
 	assert_int_equal(h->probe_rise, RD_DEFAULT_RISE);
 	assert_int_equal(h->probe_fall, 4);
+	/* A tunnel without a probe line, to a generic far end (the default):
+	 * probed at the peer's inside address, BFD at 300 ms. */
 	h = &c->conns[0].tunnels[1].health;
-	assert_int_equal(h->probe_target, 0);
-	assert_int_equal(h->probe_rise, 0);
+	assert_int_equal(c->peers[0].far_end, RD_FAR_END_GENERIC);
+	assert_int_equal(h->probe_target, 0xa9fe0a06);
+	assert_int_equal(h->probe_interval_ms, RD_GENERIC_PROBE_INTERVAL);
+	assert_int_equal(h->probe_rise, RD_GENERIC_PROBE_RISE);
+	assert_int_equal(h->probe_fall, RD_GENERIC_PROBE_FALL);
+	assert_int_equal(h->bfd_rx_ms, RD_GENERIC_BFD_INTERVAL);
+	assert_int_equal(h->bfd_tx_ms, RD_GENERIC_BFD_INTERVAL);
 	assert_int_equal(c->gw.nchecks, 0);
 	conf_free(c);
+
+	/* far-end routerd: no probe unless written, BFD 50 ms; a written BFD
+	 * interval and "probe no" win over the generic defaults. */
+	{
+		char *txt = strdup(tc_conf("", "", "bfd { tx 100 }"));
+		char *at = strstr(txt, "prefixes { 10.20.0.0/16 }");
+		char *with = malloc(strlen(txt) + 32);
+
+		sprintf(with, "%.*sfar-end routerd %s", (int)(at - txt), txt, at);
+		assert_int_equal(tc_load(with, &d, &c), 0);
+		assert_int_equal(c->peers[0].far_end, RD_FAR_END_ROUTERD);
+		h = &c->conns[0].tunnels[1].health;
+		assert_int_equal(h->probe_target, 0);
+		assert_int_equal(h->bfd_rx_ms, RD_DEFAULT_BFD_INTERVAL);
+		conf_free(c);
+		assert_int_equal(tc_load(tc_conf("", "", "bfd { tx 100 } probe no"), &d, &c), 0);
+		h = &c->conns[0].tunnels[0].health;
+		assert_int_equal(h->probe_target, 0);
+		assert_int_equal(h->bfd_tx_ms, 100);
+		assert_int_equal(h->bfd_rx_ms, RD_GENERIC_BFD_INTERVAL);
+		conf_free(c);
+		free(with);
+		free(txt);
+	}
 
 	assert_int_equal(tc_load(tc_conf("check \"lan1\" { ping 10.0.0.10 rise 1 "
 					 "prefixes { 10.0.0.0/16 } }", "", ""), &d, &c), 0);

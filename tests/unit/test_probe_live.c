@@ -47,7 +47,7 @@ static const char *text =
 	"connection \"c\" { peer \"p\"\n"
 	"  tunnel \"t1\" { interface 9990 inside 169.254.99.1/30 psk \"abcdefgh1\" bfd no\n"
 	"                probe 169.254.99.1 interval 100 rise 2 fall 2 }\n"
-	"  tunnel \"t2\" { interface 9991 inside 169.254.99.5/30 psk \"abcdefgh2\" bfd no }\n"
+	"  tunnel \"t2\" { interface 9991 inside 169.254.99.5/30 psk \"abcdefgh2\" bfd no probe no }\n"
 	"}\n";
 
 static void
