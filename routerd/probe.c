@@ -22,6 +22,8 @@
 /* ------------------------------------------------------------------ */
 /* The prober (event loop, socket).                                    */
 
+#define PROBE_RING 32
+
 struct probe {
 	bool is_check;
 	char name[2 * RD_NAME_MAX + 2];         /* "conn/tun" or the check's name */
@@ -30,10 +32,14 @@ struct probe {
 	uint32_t target, source, interval_ms;
 	struct probe_fsm fsm;
 	uint32_t child_ups;                     /* tunnel: the SA the history is about */
-	uint16_t seq;
-	bool outstanding;
-	uint64_t sent_ms;
-	struct timespec sent_ts;
+	/* The last PROBE_RING echoes sent: a late reply (an RTT longer than
+	 * the interval) still proves the path alive. */
+	uint16_t ring_seq[PROBE_RING];
+	struct timespec ring_ts[PROBE_RING];
+	unsigned ring_pos;
+	bool sent_once;                         /* an echo went out since the (re)start */
+	bool replied;                           /* a reply came in this interval */
+	uint64_t last_tick_ms;
 	char last_error[64];
 	struct event *timer;
 	struct prober *pr;
@@ -195,9 +201,11 @@ send_echo(struct probe *p)
 	int fd = prober_socket(pr);
 	char tb[16];
 
-	p->seq = ++pr->next_seq;
-	p->outstanding = true;          /* lost unless answered before the next tick */
-	p->sent_ms = core_now_ms();
+	uint16_t seq = ++pr->next_seq;
+	unsigned slot = p->ring_pos++ % PROBE_RING;
+
+	p->ring_seq[slot] = seq;
+	p->ring_ts[slot].tv_sec = 0;    /* not matchable until sent */
 	p->fsm.sent++;
 	if (fd == -1) {
 		snprintf(p->last_error, sizeof(p->last_error), "no ICMP socket");
@@ -207,8 +215,8 @@ send_echo(struct probe *p)
 	pkt[0] = ICMP_ECHO;
 	pkt[4] = (uint8_t)(pr->ident >> 8);
 	pkt[5] = (uint8_t)pr->ident;
-	pkt[6] = (uint8_t)(p->seq >> 8);
-	pkt[7] = (uint8_t)p->seq;
+	pkt[6] = (uint8_t)(seq >> 8);
+	pkt[7] = (uint8_t)seq;
 	memcpy(pkt + 8, "routerd-probe...", 16);
 	{
 		uint16_t ck = cksum(pkt, sizeof(pkt));
@@ -233,7 +241,7 @@ send_echo(struct probe *p)
 		cm->cmsg_len = CMSG_LEN(sizeof(pi));
 		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
 	}
-	clock_gettime(CLOCK_MONOTONIC, &p->sent_ts);
+	clock_gettime(CLOCK_MONOTONIC, &p->ring_ts[slot]);
 	if (sendmsg(fd, &msg, 0) == -1) {
 		if (strcmp(p->last_error, strerror(errno)) != 0)
 			log_debug("probe %s: send to %s: %s", p->name,
@@ -244,11 +252,25 @@ send_echo(struct probe *p)
 	p->last_error[0] = '\0';
 }
 
+/*
+ * Every interval: judge the interval that ends (no reply in it is a loss),
+ * then send the next echo. Replies already in the socket are read first
+ * (the timer may run before the read event of the same loop pass), and an
+ * interval in which this host stalled (the tick came a whole interval
+ * late: a loaded host, a paused VM) is not judged at all: slow is not dead.
+ */
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe *p = arg;
+	uint64_t now = core_now_ms(), prev = p->last_tick_ms;
+	bool stalled = prev != 0 && now - prev >= 2ull * p->interval_ms;
 
+	(void)fd;
+	(void)what;
+	p->last_tick_ms = now;
+	if (p->pr->fd != -1)
+		read_cb(p->pr->fd, EV_READ, p->pr);
 	if (!p->is_check) {
 		struct tunnel *t = core_tunnel(p->pr->core, p->ifnum);
 
@@ -256,18 +278,26 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		 * (also when it went down and up again within one interval). */
 		if (t == NULL || !t->obs.child_up || t->child_ups != p->child_ups) {
 			probe_fsm_reset(&p->fsm);
-			p->outstanding = false;
+			p->sent_once = p->replied = false;
 			if (t != NULL)
 				p->child_ups = t->child_ups;
 			if (t == NULL || !t->obs.child_up)
 				return;
 		}
 	}
-	if (p->outstanding) {
-		p->outstanding = false;
-		result(p, false);
+	if (p->sent_once && !p->replied) {
+		if (stalled) {
+			p->fsm.stalls++;
+			log_debug("probe %s: tick %llu ms late (this host stalled): interval "
+				  "not judged", p->name,
+				  (unsigned long long)(now - prev - p->interval_ms));
+		} else {
+			result(p, false);
+		}
 	}
+	p->replied = false;
 	send_echo(p);
+	p->sent_once = true;
 }
 
 static void
@@ -312,13 +342,23 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		for (size_t i = 0; i < pr->n; i++) {
 			struct probe *p = pr->v[i];
+			unsigned k;
 
-			if (!p->outstanding || p->seq != seq || p->target != src)
+			if (p->target != src || !p->sent_once)
 				continue;
-			p->outstanding = false;
-			p->fsm.last_rtt_us = (uint32_t)((now.tv_sec - p->sent_ts.tv_sec) * 1000000 +
-							(now.tv_nsec - p->sent_ts.tv_nsec) / 1000);
-			result(p, true);
+			for (k = 0; k < PROBE_RING; k++)
+				if (p->ring_seq[k] == seq && p->ring_ts[k].tv_sec != 0)
+					break;
+			if (k == PROBE_RING)
+				continue;
+			probe_fsm_rtt(&p->fsm, (uint32_t)((now.tv_sec - p->ring_ts[k].tv_sec) * 1000000 +
+						  (now.tv_nsec - p->ring_ts[k].tv_nsec) / 1000),
+				      p->interval_ms);
+			p->ring_ts[k].tv_sec = 0;       /* one reply per echo */
+			if (!p->replied) {
+				p->replied = true;
+				result(p, true);
+			}
 			break;
 		}
 	}

@@ -45,6 +45,9 @@ struct probe_fsm {
 	uint32_t ok_run, lost_run;      /* replies / losses in a row */
 	uint64_t sent, received, lost;
 	uint32_t last_rtt_us;           /* of the last reply */
+	uint32_t srtt_us, rttvar_us;    /* smoothed RTT and its variation (RFC 6298); 0: none yet */
+	uint32_t fall_extra;            /* intervals the RTT adds to 'fall' (probe_fsm_rtt()) */
+	uint64_t stalls;                /* intervals not judged: this host stalled */
 };
 
 void probe_fsm_init(struct probe_fsm *f, uint32_t rise, uint32_t fall);
@@ -53,6 +56,13 @@ void probe_fsm_init(struct probe_fsm *f, uint32_t rise, uint32_t fall);
  * changed; then 'why' says why ("3 lost in a row", "2 replies in a row").
  */
 bool probe_fsm_result(struct probe_fsm *f, bool ok, char *why, size_t len);
+/*
+ * A reply's round-trip time: updates srtt/rttvar and fall_extra, the number
+ * of intervals the path's delay adds to 'fall', so that a slow or jittery
+ * path (RTT + 4 x its variation longer than an interval) is not read as a
+ * dead one: ceil((srtt + 4 rttvar) / interval) - 1, at least 0.
+ */
+void probe_fsm_rtt(struct probe_fsm *f, uint32_t rtt_us, uint32_t interval_ms);
 /* Back to UNKNOWN (counters kept): a tunnel's new IPsec SA. */
 void probe_fsm_reset(struct probe_fsm *f);
 const char *probe_verdict_str(enum probe_verdict v);   /* "unknown", "up", "down" */

@@ -50,11 +50,34 @@ probe_fsm_result(struct probe_fsm *f, bool ok, char *why, size_t len)
 	f->lost++;
 	f->ok_run = 0;
 	f->lost_run++;
-	if (f->verdict != PROBE_DOWN && f->lost_run >= f->fall) {
+	if (f->verdict != PROBE_DOWN && f->lost_run >= f->fall + f->fall_extra) {
 		f->verdict = PROBE_DOWN;
-		snprintf(why, len, "%u lost in a row", f->lost_run);
+		if (f->fall_extra == 0)
+			snprintf(why, len, "%u lost in a row", f->lost_run);
+		else
+			snprintf(why, len, "%u lost in a row (fall %u + %u for the path's RTT)",
+				 f->lost_run, f->fall, f->fall_extra);
 		return true;
 	}
 	return false;
+}
+
+void
+probe_fsm_rtt(struct probe_fsm *f, uint32_t rtt_us, uint32_t interval_ms)
+{
+	uint64_t span, iv = (uint64_t)(interval_ms ? interval_ms : 1) * 1000u;
+
+	f->last_rtt_us = rtt_us;
+	if (f->srtt_us == 0) {
+		f->srtt_us = rtt_us ? rtt_us : 1;
+		f->rttvar_us = rtt_us / 2;
+	} else {
+		uint32_t d = rtt_us > f->srtt_us ? rtt_us - f->srtt_us : f->srtt_us - rtt_us;
+
+		f->rttvar_us = (uint32_t)(((uint64_t)f->rttvar_us * 3 + d) / 4);
+		f->srtt_us = (uint32_t)(((uint64_t)f->srtt_us * 7 + rtt_us) / 8);
+	}
+	span = (uint64_t)f->srtt_us + 4u * (uint64_t)f->rttvar_us;
+	f->fall_extra = span > iv ? (uint32_t)((span + iv - 1) / iv - 1) : 0;
 }
 

@@ -82,12 +82,42 @@ test_why_and_counters(void **st)
 	assert_string_equal(why, "1 reply in a row");
 }
 
+/* A slow path adds intervals to 'fall' (srtt + 4 rttvar); a fast one none. */
+static void
+test_rtt_extends_fall(void **st)
+{
+	struct probe_fsm f;
+	char why[96];
+
+	probe_fsm_init(&f, 1, 4);
+	probe_fsm_rtt(&f, 20000, 100);          /* 20 ms: 20 + 4 x 10 = 60 ms < 100 */
+	assert_int_equal(f.srtt_us, 20000);
+	assert_int_equal(f.fall_extra, 0);
+	for (int i = 0; i < 20; i++)
+		probe_fsm_rtt(&f, 20000, 100);
+	assert_int_equal(f.fall_extra, 0);
+	probe_fsm_init(&f, 1, 4);
+	probe_fsm_rtt(&f, 350000, 100);         /* 350 ms: 350 + 4 x 175 = 1050 ms */
+	assert_int_equal(f.fall_extra, 10);
+	for (int i = 0; i < 200; i++)           /* steady: the variation decays */
+		probe_fsm_rtt(&f, 350000, 100);
+	assert_int_equal(f.srtt_us, 350000);
+	assert_int_equal(f.fall_extra, 3);      /* ceil(350 / 100) - 1 */
+	assert_true(probe_fsm_result(&f, true, why, sizeof(why)));
+	for (int i = 0; i < 6; i++)
+		assert_false(probe_fsm_result(&f, false, why, sizeof(why)));
+	assert_true(probe_fsm_result(&f, false, why, sizeof(why)));
+	assert_string_equal(why, "7 lost in a row (fall 4 + 3 for the path's RTT)");
+	(void)st;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_why_and_counters),
+		cmocka_unit_test(test_rtt_extends_fall),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
