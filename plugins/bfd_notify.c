@@ -13,12 +13,13 @@
 #include "bfd_notify.h"
 #include "plugin.h"
 #include "frr_json.h"
+#include "routerd/log.h"
 
 /* FRR bfdd/bfdctl.h */
 enum { BMT_RESPONSE = 1, BMT_NOTIFY = 4 };
 #define BMV_VERSION_1 1
 #define BCM_NOTIFY_PEER_STATE 1ULL
-#define MSG_MAX (64 * 1024)     /* a notification is ~300 bytes */
+#define MSG_MAX BFD_NOTIFY_MSG_MAX
 
 struct bcm_hdr {
 	uint32_t len;           /* of the data that follows, network order */
@@ -36,6 +37,8 @@ struct bfd_notify {
 	char *buf;              /* one message being read: header + data + NUL */
 	size_t have, want;
 	bool dead;
+	unsigned long bad;      /* messages not understood */
+	struct log_rl rl;
 };
 
 static void
@@ -49,19 +52,31 @@ gone(struct bfd_notify *n)
 		n->lost(n->arg);
 }
 
-/* A whole message in n->buf. */
+/* A whole message in n->buf (NUL-terminated after the data). One that is
+ * not understood is logged (rate-limited) and skipped: never a state. */
 static void
 message(struct bfd_notify *n)
 {
 	const struct bcm_hdr *h = (const struct bcm_hdr *)n->buf;
+	const char *json = n->buf + sizeof(*h);
+	size_t len = n->want - sizeof(*h);
 	char state[16];
 	uint32_t addr;
 	bool up;
+	int err;
 
-	if (h->type != BMT_NOTIFY)
+	if (h->type == BMT_RESPONSE)
 		return;         /* the subscription's answer */
-	if (frr_json_bfd_notify(n->buf + sizeof(*h), &addr, &up, state, sizeof(state)) == 0)
+	if (h->type != BMT_NOTIFY || strlen(json) != len)
+		err = -EINVAL;  /* another type, or a NUL inside the JSON */
+	else if ((err = frr_json_bfd_notify(json, &addr, &up, state, sizeof(state))) == 0)
 		n->cb(n->arg, addr, up, state);
+	if (err == -EINVAL) {
+		n->bad++;
+		if (log_rl_allow(&n->rl))
+			log_warnx("frr: bfdd: message not understood, skipped (type %u, %zu bytes): "
+				  "%.120s", h->type, len, json);
+	}
 }
 
 static void
@@ -89,6 +104,9 @@ on_read(evutil_socket_t fd, short what, void *arg)
 			uint32_t len = ntohl(h->len);
 
 			if (h->ver != BMV_VERSION_1 || len > MSG_MAX) {
+				/* the stream cannot be followed further */
+				log_warnx("frr: bfdd: message of version %u, %u bytes (limit %u): "
+					  "connection dropped", h->ver, len, (unsigned)MSG_MAX);
 				gone(n);
 				return;
 			}
@@ -143,6 +161,7 @@ bfd_notify_open(struct event_base *base, const char *path, bfd_notify_fn cb,
 	n->lost = lost;
 	n->arg = arg;
 	n->want = sizeof(struct bcm_hdr);
+	n->rl = (struct log_rl)LOG_RL_INIT("frr: bfdd messages not understood");
 	if ((n->ev = event_new(base, fd, EV_READ | EV_PERSIST, on_read, n)) == NULL ||
 	    event_priority_set(n->ev, RD_EV_PRIO_HEALTH) < 0 || event_add(n->ev, NULL) < 0) {
 		if (n->ev)

@@ -21,11 +21,17 @@ struct bfd_notify;
 /* A single-hop IPv4 peer's state changed: up is state "up"; peer in host order. */
 typedef void (*bfd_notify_fn)(void *arg, uint32_t peer, bool up, const char *state);
 
+/* The longest message accepted (a notification is ~300 bytes). */
+#define BFD_NOTIFY_MSG_MAX (64 * 1024)
+
 /*
  * Connect to the control socket at path and subscribe. cb runs on base's
- * loop for each notification; lost runs once when bfdd closes the
- * connection or sends garbage (then bfd_notify_close it). NULL with errno
- * set when the socket cannot be reached.
+ * loop for each notification of a single-hop IPv4 peer's state; a message
+ * that is not understood (not JSON, null or mistyped members, an unknown
+ * state, a NUL inside) is logged (rate-limited) and skipped. lost runs
+ * once when bfdd closes the connection or breaks the framing (a version
+ * other than 1, a length over BFD_NOTIFY_MSG_MAX); then bfd_notify_close
+ * it. NULL with errno set when the socket cannot be reached.
  */
 struct bfd_notify *bfd_notify_open(struct event_base *base, const char *path, bfd_notify_fn cb,
 				   void (*lost)(void *arg), void *arg);

@@ -1,6 +1,9 @@
 /*
  * frr_json.h - pure parsers of FRR's JSON show output (json-c).
  * Errors: 0 or -EINVAL (not the JSON expected) / -ENOMEM.
+ * Every member is type-checked (null included); a reply with a malformed
+ * entry routerd would act on is rejected whole, before any callback runs,
+ * so it is never half taken as a state change.
  */
 #ifndef ROUTERD_FRR_JSON_H
 #define ROUTERD_FRR_JSON_H
@@ -25,8 +28,10 @@ int frr_json_bfd_peers(const char *text, void (*cb)(void *arg, uint32_t addr, bo
 						    const char *status), void *arg);
 
 /* One notification of bfdd's control socket (bfd_notify.h): a single-hop
- * IPv4 peer's "status"; -EINVAL for anything else (responses, IPv6,
- * multihop, configuration events). state: "up", "down", "init", "adm-down". */
+ * IPv4 peer's "status" (0); -ENOENT for a well-formed one about something
+ * else (IPv6, multihop, configuration events); -EINVAL for anything not
+ * understood (null or mistyped members, an unknown state, not JSON).
+ * state: "up", "down", "init", "adm-down". */
 int frr_json_bfd_notify(const char *text, uint32_t *addr, bool *up, char *state,
 			size_t statelen);
 

@@ -16,12 +16,14 @@ frr_reply_init(struct frr_reply *r, bool keep_text)
 {
 	memset(r, 0, sizeof(*r));
 	r->keep_text = keep_text;
+	r->max = FRR_VTY_REPLY_MAX;
 }
 
 void
 frr_reply_reset(struct frr_reply *r)
 {
 	r->len = 0;
+	r->seen = 0;
 	r->nuls = 0;
 	r->done = false;
 	r->status = 0;
@@ -37,10 +39,13 @@ frr_reply_free(struct frr_reply *r)
 	r->len = r->cap = 0;
 }
 
-/* Append n bytes of text (kept NUL-terminated). */
+/* Append n bytes of text (kept NUL-terminated); -EMSGSIZE past r->max. */
 static int
 reply_put(struct frr_reply *r, const uint8_t *p, size_t n)
 {
+	if (n > r->max - r->seen)
+		return -EMSGSIZE;
+	r->seen += n;
 	if (!r->keep_text || n == 0)
 		return 0;
 	if (r->len + n + 1 > r->cap) {
@@ -65,35 +70,36 @@ frr_reply_feed(struct frr_reply *r, const uint8_t *buf, size_t n)
 {
 	static const uint8_t zeros[3];
 	size_t i, run = 0;      /* run: start of plain text not yet copied */
+	int err;
 
 	if (r->done)
 		return 0;
 	for (i = 0; i < n; i++) {
 		if (r->nuls == 3) {
 			/* The byte after three NULs is the status, whatever it is. */
-			if (reply_put(r, buf + run, i - run) < 0)
-				return -ENOMEM;
+			if ((err = reply_put(r, buf + run, i - run)) < 0)
+				return err;
 			r->status = buf[i];
 			r->done = true;
 			return (ssize_t)(i + 1);
 		}
 		if (buf[i] == 0) {
-			if (r->nuls == 0 && reply_put(r, buf + run, i - run) < 0)
-				return -ENOMEM;
+			if (r->nuls == 0 && (err = reply_put(r, buf + run, i - run)) < 0)
+				return err;
 			r->nuls++;
 			run = i + 1;
 			continue;
 		}
 		if (r->nuls > 0) {
 			/* NULs that were not a terminator belong to the text. */
-			if (reply_put(r, zeros, r->nuls) < 0)
-				return -ENOMEM;
+			if ((err = reply_put(r, zeros, r->nuls)) < 0)
+				return err;
 			r->nuls = 0;
 			run = i;
 		}
 	}
-	if (r->nuls == 0 && reply_put(r, buf + run, n - run) < 0)
-		return -ENOMEM;
+	if (r->nuls == 0 && (err = reply_put(r, buf + run, n - run)) < 0)
+		return err;
 	return (ssize_t)n;
 }
 
@@ -185,6 +191,18 @@ vty_recv_reply(struct frr_vty *v, struct frr_reply *r)
 	}
 }
 
+/* A transport error: close; an oversize reply is said (rate-limited). */
+static void
+vty_fail(struct frr_vty *v, const char *cmd, int err)
+{
+	static struct log_rl rl = LOG_RL_INIT("frr: oversize vty replies");
+
+	if (err == -EMSGSIZE && log_rl_allow(&rl))
+		log_warnx("frr: %s: reply to \"%.60s\" longer than %u bytes: connection closed",
+			  v->path, cmd, FRR_VTY_REPLY_MAX);
+	frr_vty_close(v);
+}
+
 /* One command on an open connection; closes it on transport errors. */
 static int
 vty_exec(struct frr_vty *v, const char *cmd, struct frr_reply *r)
@@ -192,7 +210,7 @@ vty_exec(struct frr_vty *v, const char *cmd, struct frr_reply *r)
 	int err;
 
 	if ((err = vty_send(v, cmd)) < 0 || (err = vty_recv_reply(v, r)) < 0)
-		frr_vty_close(v);
+		vty_fail(v, cmd, err);
 	return err;
 }
 
@@ -309,6 +327,6 @@ frr_vty_batch(struct frr_vty *v, char *const *cmds, size_t n, struct frr_batch_r
 	return 0;
 fail:
 	frr_reply_free(&r);
-	frr_vty_close(v);
+	vty_fail(v, res->sent < n ? cmds[res->sent] : "", err);
 	return err;
 }

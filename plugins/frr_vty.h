@@ -9,6 +9,8 @@
  * FRR_VTY_BATCH_TIMEOUT_MS + n x FRR_VTY_BATCH_TIMEOUT_PER_CMD_MS per reply
  * inside a batch of n);
  * batches are pipelined (up to FRR_VTY_WINDOW commands in flight).
+ * A reply's text is bounded by FRR_VTY_REPLY_MAX bytes: a longer one is an
+ * error (-EMSGSIZE, the connection closed), never unbounded growth.
  * Errors: 0 or -errno.
  */
 #ifndef ROUTERD_FRR_VTY_H
@@ -30,6 +32,10 @@
  * and prefix-lists, 27,000 commands). */
 #define FRR_VTY_BATCH_TIMEOUT_PER_CMD_MS 5
 #define FRR_VTY_WINDOW 64
+/* The longest reply text accepted (whether stored or only counted). The
+ * largest routerd reads is 'show bgp summary json': ~1 KB per neighbor,
+ * ~1 MB at 1,000 tunnels. */
+#define FRR_VTY_REPLY_MAX (16u << 20)
 
 /* Incremental reply parser: a pure function over bytes. */
 struct frr_reply {
@@ -39,6 +45,8 @@ struct frr_reply {
 	bool done;              /* a whole reply has been parsed */
 	uint8_t status;         /* valid when done */
 	bool keep_text;         /* false: count only, do not store the text */
+	size_t seen;            /* text bytes of this reply, stored or not */
+	size_t max;             /* limit on seen (FRR_VTY_REPLY_MAX by default) */
 };
 
 void frr_reply_init(struct frr_reply *r, bool keep_text);
@@ -48,7 +56,8 @@ void frr_reply_free(struct frr_reply *r);
 /*
  * Feed n bytes. Consumes bytes up to and including the status byte of one
  * reply and returns how many were consumed (r->done says whether the reply
- * is complete); -ENOMEM when the text cannot grow.
+ * is complete); -ENOMEM when the text cannot grow, -EMSGSIZE when the text
+ * exceeds r->max bytes (the reply is then unusable: close the connection).
  */
 ssize_t frr_reply_feed(struct frr_reply *r, const uint8_t *buf, size_t n);
 

@@ -87,3 +87,52 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+uint64_t
+log_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void
+log_rl_flush_at(struct log_rl *rl, uint64_t now_ms)
+{
+	if (now_ms - rl->start_ms < LOG_RL_WINDOW_MS)
+		return;
+	if (rl->suppressed > 0)
+		log_warnx("%s: %lu more in the last %llu s (not logged)", rl->what, rl->suppressed,
+			  (unsigned long long)((now_ms - rl->start_ms) / 1000));
+	rl->start_ms = now_ms;
+	rl->n = 0;
+	rl->suppressed = 0;
+}
+
+bool
+log_rl_allow_at(struct log_rl *rl, uint64_t now_ms)
+{
+	if (rl->n == 0 && rl->suppressed == 0 && rl->start_ms == 0)
+		rl->start_ms = now_ms;
+	log_rl_flush_at(rl, now_ms);
+	if (rl->n < LOG_RL_BURST) {
+		rl->n++;
+		return true;
+	}
+	rl->suppressed++;
+	rl->total_suppressed++;
+	return false;
+}
+
+void
+log_rl_flush(struct log_rl *rl)
+{
+	log_rl_flush_at(rl, log_now_ms());
+}
+
+bool
+log_rl_allow(struct log_rl *rl)
+{
+	return log_rl_allow_at(rl, log_now_ms());
+}

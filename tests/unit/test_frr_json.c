@@ -110,13 +110,13 @@ test_bfd_notify(void **unused)
 	assert_int_equal(frr_json_bfd_notify("{\"status\":\"ok\"}", &addr, &up, state,
 					     sizeof(state)), -EINVAL);
 	assert_int_equal(frr_json_bfd_notify("{\"op\":\"add\",\"peer-address\":\"10.0.0.1\"}",
-					     &addr, &up, state, sizeof(state)), -EINVAL);
+					     &addr, &up, state, sizeof(state)), -ENOENT);
 	assert_int_equal(frr_json_bfd_notify("{\"op\":\"status\",\"multihop\":true,"
 					     "\"peer-address\":\"10.0.0.1\",\"state\":\"up\"}",
-					     &addr, &up, state, sizeof(state)), -EINVAL);
+					     &addr, &up, state, sizeof(state)), -ENOENT);
 	assert_int_equal(frr_json_bfd_notify("{\"op\":\"status\",\"ipv6\":true,"
 					     "\"peer-address\":\"fe80::1\",\"state\":\"up\"}",
-					     &addr, &up, state, sizeof(state)), -EINVAL);
+					     &addr, &up, state, sizeof(state)), -ENOENT);
 	assert_int_equal(frr_json_bfd_notify("{\"op\":", &addr, &up, state, sizeof(state)),
 			 -EINVAL);
 }
