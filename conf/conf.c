@@ -240,7 +240,7 @@ peer_equal(const struct rd_peer *a, const struct rd_peer *b)
 {
 	return strcmp(a->name, b->name) == 0 && a->address == b->address &&
 		a->asn == b->asn && a->asn_asdot == b->asn_asdot &&
-		a->behind_nat == b->behind_nat &&
+		a->behind_nat == b->behind_nat && a->far_end == b->far_end &&
 		rd_prefixes_equal(a->prefixes, a->nprefixes, b->prefixes, b->nprefixes);
 }
 
@@ -253,7 +253,7 @@ conn_equal(const struct rd_connection *a, const struct rd_connection *b)
 	    a->prepend != b->prepend || a->med_primary != b->med_primary ||
 	    a->med_backup != b->med_backup || a->hold_down != b->hold_down ||
 	    a->max_prefix != b->max_prefix || strcmp(a->group, b->group) != 0 ||
-	    a->priority != b->priority ||
+	    a->priority != b->priority || a->steer != b->steer ||
 	    !rd_prefixes_equal(a->static_routes, a->nstatic_routes, b->static_routes,
 			    b->nstatic_routes))
 		return false;

@@ -226,6 +226,10 @@ struct rd_connection {
 
 	char group[RD_NAME_MAX];        /* redundancy group, "" = none */
 	uint32_t priority;              /* 1..255, lower wins within a group */
+	/* Steer the far end (its peer is far-end generic, dynamic routing):
+	 * when the tunnel the far end's best path uses is not usable, the
+	 * survivors' adverts get attributes that win (policy.h, "steer"). */
+	bool steer;
 };
 
 struct rd_gateway {

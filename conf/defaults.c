@@ -192,7 +192,11 @@ conf_finish(struct rd_parse *p)
 			k->fall = RD_DEFAULT_FALL;
 	}
 	for (size_t i = 0; i < cfg->nconns; i++) {
+		const struct rd_peer *peer = peer_by_name(cfg, cfg->conns[i].peer_name);
+
 		finish_conn(&cfg->conns[i], &p->conns[i].o);
+		cfg->conns[i].steer = cfg->conns[i].routing == RD_ROUTING_DYNAMIC &&
+				      peer != NULL && peer->far_end == RD_FAR_END_GENERIC;
 		for (size_t j = 0; j < cfg->conns[i].ntunnels; j++)
 			finish_tunnel(p, &cfg->conns[i], &p->conns[i], j);
 	}

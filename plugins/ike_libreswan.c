@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,6 +566,52 @@ pluto_lost(struct swan *s)
 	}
 }
 
+/*
+ * Is pluto's process alive? Its pid file (pluto.pid beside pluto.ctl) names
+ * a process that exists and is called pluto: 1; a pid file naming nothing
+ * (pluto killed) or no pid file while the socket is gone: 0; cannot tell: -1.
+ * A whack that fails while pluto lives met a slow pluto (a loaded host, a
+ * burst of IKE crypto), not a dead one: the kernel's SAs still forward.
+ */
+static int
+pluto_alive(const struct swan *s)
+{
+	char path[RD_PATH_MAX + 16], buf[32], comm[32];
+	const char *slash = strrchr(s->paths.pluto_ctl, '/');
+	struct stat st;
+	ssize_t n;
+	long pid;
+	int fd;
+
+	if (slash == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%.*s/pluto.pid", (int)(slash - s->paths.pluto_ctl),
+		 s->paths.pluto_ctl);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT && stat(s->paths.pluto_ctl, &st) != 0 ? 0 : -1;
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, sizeof(buf) - 1) : -1;
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 1 || pid > 4194304)
+		return -1;
+	if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	comm[n] = '\0';
+	return strncmp(comm, "pluto", 5) == 0 ? 1 : 0;  /* else: the pid was reused */
+}
+
 /* The blocking half of a poll (the two whack calls, parsed): safe on the
  * poller thread (swan_poll.c), which reads only s's paths and exec. */
 void
@@ -608,12 +655,23 @@ swan_poll_apply(struct swan *s, struct swan_poll_res *r, uint64_t seq0)
 		return -ENOMEM;
 	}
 	if (!r->reached) {              /* absent, refused or timed out */
+		int alive = pluto_alive(s);
+
 		free(now);
-		/* A timed-out whack reached a busy pluto (a loaded host, a burst
-		 * of IKE crypto), not a gone one: its SAs still forward. Only a
-		 * refusal, or timeouts in SWAN_POLL_TIMEOUTS_LOST polls in a row
-		 * (hung), take every tunnel down. */
-		if ((r->a == -ETIMEDOUT || r->b == -ETIMEDOUT) &&
+		/* Slow is not dead: while pluto's process lives, a whack that
+		 * timed out or was refused (its own connect timing out: "error
+		 * 110 ... is Pluto running?") changes nothing; the tunnels'
+		 * health is the data plane's to tell (XFRM events, probes, BFD). */
+		if (alive == 1) {
+			if (s->poll_slow++ % 20 == 0)
+				log_warnx("libreswan: whack failed (%d, %d) but pluto is alive: "
+					  "slow, not gone; tunnel states kept (%lu such polls)",
+					  r->a, r->b, s->poll_slow);
+			return -ETIMEDOUT;
+		}
+		/* Cannot tell (no pid file): a timed-out whack in fewer than
+		 * SWAN_POLL_TIMEOUTS_LOST polls in a row is taken for slowness. */
+		if (alive == -1 && (r->a == -ETIMEDOUT || r->b == -ETIMEDOUT) &&
 		    ++s->poll_timeouts < SWAN_POLL_TIMEOUTS_LOST)
 			return -ETIMEDOUT;
 		s->poll_timeouts = 0;

@@ -27,6 +27,7 @@ struct swan {
 	bool no_xfrmi;                  /* ROUTERD_SWAN_NO_XFRMI=1: test knob */
 	int pluto_up;                   /* -1 unknown, 0 down, 1 up */
 	unsigned poll_timeouts;         /* polls in a row whose whack timed out */
+	unsigned long poll_slow;        /* polls whack failed while pluto's process lived */
 	struct swan_status last;        /* last state notified, per conn */
 	struct swan_tun tuns[SWAN_STATUS_MAX];
 	size_t ntuns;

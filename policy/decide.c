@@ -240,10 +240,32 @@ sat_add(uint32_t a, uint32_t b)
 	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
 }
 
+/*
+ * Steered: tunnel j of a steering connection is usable, settled and not
+ * drained, and a tunnel whose adverts the far end prefers is not usable
+ * (active-standby: the preferred one; active-active: any other). Until
+ * the far end's own hold timer ends that tunnel's session, it still holds
+ * its routes, and they beat j's standby attributes; j's must beat them.
+ */
+static bool
+steered(const struct rd_connection *c, size_t j, const struct pol_obs *o,
+	const struct pol_tunnel_out *tun)
+{
+	if (!c->steer || !tun[j].usable || tun[j].in_hold_down || o[j].drained)
+		return false;
+	for (size_t k = 0; k < c->ntunnels; k++) {
+		bool winner = c->mode == RD_MODE_ACTIVE_ACTIVE || k == c->preferred;
+
+		if (k != j && winner && !tun[k].usable)
+			return true;
+	}
+	return false;
+}
+
 /* BGP attributes of a dynamic tunnel (rules in policy.h). */
 static void
 set_attrs(const struct rd_connection *c, size_t j, const struct pol_obs *o, bool active,
-	  struct pol_tunnel_out *t)
+	  bool steer, struct pol_tunnel_out *t)
 {
 	bool primary = c->mode == RD_MODE_ACTIVE_ACTIVE || j == c->preferred;
 	/* Not while the tunnel still advertises (a failed BFD session, kept):
@@ -256,6 +278,11 @@ set_attrs(const struct rd_connection *c, size_t j, const struct pol_obs *o, bool
 		t->prepend = POL_DRAIN_PREPEND;
 		t->local_pref = POL_LP_DRAIN;
 		t->gshut = true;
+	} else if (steer) {
+		t->med = POL_STEER_MED;
+		t->prepend = 0;
+		t->local_pref = primary ? POL_LP_PRIMARY : POL_LP_BACKUP;
+		t->steer = true;
 	} else if (primary && !t->in_hold_down && !prearmed) {
 		t->med = c->med_primary;
 		t->prepend = 0;
@@ -322,7 +349,8 @@ decide_tunnels(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_T
 			 * the rejection). A failed probe is one-sided: the
 			 * adverts go at once. */
 			t->advertise = dynamic &&
-				       (t->usable || (sick && t->neighbor_enabled && !o->probe_failed));
+				       (t->usable || (sick && t->neighbor_enabled && o->bgp_up &&
+						      !o->probe_failed));
 			if (t->in_hold_down)
 				eval_at(out, hold_expiry(c, o));
 			if (sick && t->neighbor_enabled)
@@ -361,7 +389,8 @@ pol_decide_checked(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_M
 		if (c->routing != RD_ROUTING_DYNAMIC)
 			continue;
 		for (size_t j = 0; j < c->ntunnels; j++)
-			set_attrs(c, j, &obs[i][j], out->conns[i].active, &out->tunnels[i][j]);
+			set_attrs(c, j, &obs[i][j], out->conns[i].active,
+				  steered(c, j, obs[i], out->tunnels[i]), &out->tunnels[i][j]);
 		if (pol_fill_adv(cfg, i, check_ok, out) < 0)
 			goto fail;
 	}

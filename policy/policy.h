@@ -64,6 +64,10 @@ struct pol_tunnel_out {
 	 * the session stays up): a failed health check on a tunnel that is not
 	 * kept. Reversible in milliseconds, unlike a neighbor shutdown. */
 	bool reject;
+	/* Steered (attributes MED POL_STEER_MED, no prepend): this tunnel's
+	 * adverts are made to win at a generic far end that still holds a dead
+	 * tunnel's routes (see pol_decide(), "steer"). Display only. */
+	bool steer;
 	/* Prefixes advertised on this session (sorted, no duplicates). */
 	struct rd_prefix *adv;
 	size_t nadv;
@@ -115,6 +119,7 @@ struct pol_state {
 #define POL_DRAIN_PREPEND 10u       /* drained: prepends */
 #define POL_LP_GSHUT 0u             /* learned with GRACEFUL_SHUTDOWN (RFC 8326), any tunnel */
 #define POL_STANDBY_MED_EXTRA 1000u /* non-active connection of a group: MED + this */
+#define POL_STEER_MED 0u            /* steered survivor: below every other MED */
 /* A failed health check (not kept) rejects the tunnel's routes at once and
  * shuts its BGP neighbor only when it has lasted this long: a check that
  * flaps (a stall of this host) costs no session. */
@@ -196,6 +201,21 @@ struct pol_state {
  *               (med_primary without the MED signal), 'prepend' prepends
  *               (0 without the PREPEND signal), LP 100. Attributes are never
  *               swapped when the preferred tunnel fails.
+ *               steer (connections to a far-end generic peer): a usable,
+ *               settled, undrained tunnel while a tunnel whose adverts the
+ *               far end prefers is not usable (active-standby: the
+ *               preferred; active-active: any other) gets MED 0, no
+ *               prepend (LP as it was). The far end still holds the dead
+ *               tunnel's routes until its own hold timer (30 s); with
+ *               equal AS-path length and a lower MED from the same
+ *               neighbor AS, the survivor's win its best-path selection
+ *               (RFC 4271 9.1.2.2) at once. It ends when the dead tunnel
+ *               is usable again (its hold-down attributes are worse than
+ *               the survivor's own standby ones, so nothing flips back
+ *               early), and the preferred tunnel wins again when its
+ *               hold-down ends. Not for far-end routerd: it detects the
+ *               failure itself, and an outbound change on the survivor
+ *               costs bgpd a table walk during the failover.
  *               Non-active connection of a group: LP = LP/2 - 1 (floor 1,
  *               so below every settled, undrained tunnel of the active
  *               connection: LP 100 and 200 tie with nothing),
@@ -206,8 +226,8 @@ struct pol_state {
  *               (then first configured) with a usable tunnel neither in
  *               hold-down nor drained; else the lowest priority not DOWN;
  *               else the lowest priority.
- *  advertise  = dynamic && (usable || rejected with the session kept and
- *               only BFD failed); adv = gateway prefixes (less those a
+ *  advertise  = dynamic && (usable || rejected with the session kept (BGP
+ *               up, neighbor enabled) and only BFD failed); adv = gateway prefixes (less those a
  *               failed LAN check withdraws, see pol_decide_checked()), in hub mode plus
  *               the prefixes (peer prefixes, static routes) of every other
  *               connection that is not DOWN, excluding connections of the

@@ -564,6 +564,81 @@ test_rekey_due(void **st)
 	assert_int_equal(pol_rekey_due_ms(&t), (900 - 90 - 30) * 1000ull);
 }
 
+/* A steering connection (far-end generic): the survivor of a dead tunnel
+ * the far end prefers gets MED 0 and no prepend, until that tunnel is usable
+ * again; nothing else changes, and nothing without 'steer'. */
+static void
+test_steer(void **state)
+{
+	static const struct {
+		const char *name;
+		enum variant v;
+		bool steer;
+		struct tobs o[2];
+		uint32_t med[2], prepend[2];
+		bool steered[2];
+	} cases[] = {
+		{ "preferred down: survivor steered", V_DEFAULT, true,
+		  { { T_DOWN, 0, 5, 999 }, { T_UP, 0, 5, 0 } }, { 700, 0 }, { 3, 0 }, { 0, 1 } },
+		{ "without steer: standby attributes", V_DEFAULT, false,
+		  { { T_DOWN, 0, 5, 999 }, { T_UP, 0, 5, 0 } }, { 700, 200 }, { 3, 3 }, { 0, 0 } },
+		{ "preferred BFD down, session kept: survivor steered", V_DEFAULT, true,
+		  { { T_SICK, 0, 5, 999 }, { T_UP, 0, 5, 0 } }, { 100, 0 }, { 0, 0 }, { 0, 1 } },
+		{ "preferred back, in hold-down: steering ends", V_DEFAULT, true,
+		  { { T_UP, 0, 998, 990 }, { T_UP, 0, 5, 0 } }, { 700, 200 }, { 3, 3 }, { 0, 0 } },
+		{ "both up", V_DEFAULT, true,
+		  { { T_UP, 0, 5, 0 }, { T_UP, 0, 5, 0 } }, { 100, 200 }, { 0, 3 }, { 0, 0 } },
+		{ "standby down: the preferred keeps its attributes", V_DEFAULT, true,
+		  { { T_UP, 0, 5, 0 }, { T_DOWN, 0, 5, 999 } }, { 100, 700 }, { 0, 3 }, { 0, 0 } },
+		{ "drained survivor is not steered", V_DEFAULT, true,
+		  { { T_DOWN, 0, 5, 999 }, { T_UP, 1, 5, 0 } }, { 700, 1200 }, { 3, 10 }, { 0, 0 } },
+		{ "active-active: one down, the other steered", V_AA, true,
+		  { { T_DOWN, 0, 5, 999 }, { T_UP, 0, 5, 0 } }, { 700, 0 }, { 3, 0 }, { 0, 1 } },
+		{ "tun2 preferred and down: tun1 steered", V_PREF2, true,
+		  { { T_UP, 0, 5, 0 }, { T_DOWN, 0, 5, 999 } }, { 0, 700 }, { 0, 3 }, { 1, 0 } },
+	};
+
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct pol_obs obs[1][RD_MAX_TUNNELS] = {
+			{ tc_obs(cases[k].o[0]), tc_obs(cases[k].o[1]) } };
+		struct pol_state s;
+		struct tcfg t;
+
+		print_message("  %s\n", cases[k].name);
+		build(&t, cases[k].v);
+		t.conns[0].steer = cases[k].steer;
+		tc_decide(&t, obs, S(1000), &s);
+		for (size_t j = 0; j < 2; j++) {
+			assert_int_equal(s.tunnels[0][j].med, cases[k].med[j]);
+			assert_int_equal(s.tunnels[0][j].prepend, cases[k].prepend[j]);
+			assert_int_equal(s.tunnels[0][j].steer, cases[k].steered[j]);
+		}
+		pol_state_free(&s);
+	}
+	(void)state;
+}
+
+/* A tunnel whose BGP session is not established advertises nothing, also
+ * when its BFD fails meanwhile (seen: CONNECTING -> DOWN, then adv-add). */
+static void
+test_no_adv_without_session(void **state)
+{
+	struct pol_obs obs[1][RD_MAX_TUNNELS] = {
+		{ tc_obs((struct tobs){ T_CHILD, 0, 5, 0 }), tc_obs((struct tobs){ T_UP, 0, 5, 0 }) } };
+	struct pol_state s;
+	struct tcfg t;
+
+	build(&t, V_BFD);
+	obs[0][0].health_ok = false;
+	obs[0][0].health_down_ms = S(999);
+	tc_decide(&t, obs, S(1000), &s);
+	assert_true(s.tunnels[0][0].neighbor_enabled);
+	assert_false(s.tunnels[0][0].advertise);
+	assert_int_equal(s.tunnels[0][0].nadv, 0);
+	pol_state_free(&s);
+	(void)state;
+}
+
 int
 main(void)
 {
@@ -571,6 +646,8 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_flapping),
 		cmocka_unit_test(test_probe_withdraws),
+		cmocka_unit_test(test_steer),
+		cmocka_unit_test(test_no_adv_without_session),
 		cmocka_unit_test(test_blip),
 		cmocka_unit_test(test_stall),
 		cmocka_unit_test(test_invariants),

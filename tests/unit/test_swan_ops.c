@@ -22,8 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -335,6 +338,51 @@ test_poll(void **state)
 	assert_int_equal(count(c, "--down --name rd-vpn-t1"), 1);
 }
 
+/* Slow is not dead: whack failing (its own connect timing out reads as "is
+ * Pluto running?") while pluto.pid names a live process called pluto takes
+ * nothing down; once that process is gone, the same answer is pluto lost. */
+static void
+test_slow_pluto(void **state)
+{
+	struct rd_config a;
+	struct rd_connection ca;
+	struct rd_peer pa;
+	char pid[32];
+	pid_t child;
+	int status;
+
+	config(&a, &ca, &pa, 2);
+	assert_int_equal(rd_ike_libreswan.apply(st, NULL, &a), 0);
+	put("showstates",
+	    "000 #2: \"rd-vpn-t2\":500 STATE_V2_ESTABLISHED_CHILD_SA (established Child SA); x\n"
+	    "000 #1: \"rd-vpn-t2\":500 STATE_V2_ESTABLISHED_IKE_SA (established IKE SA); x\n");
+	assert_int_equal(rd_ike_libreswan.poll(st, &a), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		prctl(PR_SET_NAME, "pluto");
+		for (;;)
+			pause();
+	}
+	usleep(100000);                 /* the child has renamed itself */
+	snprintf(pid, sizeof(pid), "%d\n", (int)child);
+	put("pluto.pid", pid);
+	put("down", "");
+	nobs = 0;
+	assert_int_equal(rd_ike_libreswan.poll(st, &a), -ETIMEDOUT);
+	assert_int_equal(rd_ike_libreswan.poll(st, &a), -ETIMEDOUT);
+	assert_int_equal(rd_ike_libreswan.poll(st, &a), -ETIMEDOUT);
+	assert_int_equal(rd_ike_libreswan.poll(st, &a), -ETIMEDOUT);
+	assert_int_equal(nobs, 0);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	assert_int_equal(rd_ike_libreswan.poll(st, &a), -ECONNREFUSED);
+	assert_true(nobs >= 3);
+	assert_int_equal(obs[nobs - 1].kind, RD_OBS_BACKEND);
+	assert_false(obs[nobs - 1].up);
+	(void)state;
+}
+
 /* Run the loop until n notifications are in (5 s at most). */
 static void
 loop_until(int n)
@@ -513,6 +561,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_apply_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_pluto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_background, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook_burst, setup, teardown),
