@@ -7,7 +7,7 @@ build_pkgs="build-essential autoconf automake libtool pkg-config bison flex
   libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev libcap-ng-dev libevent-dev
   libjson-c-dev libcmocka-dev"
 run_pkgs="libreswan frr iproute2 nftables iputils-ping jq kmod procps psmisc
-  qemu-system-x86 linux-image-amd64 busybox-static"
+  qemu-system-x86 linux-image-amd64 busybox-static bird2"
 
 missing=()
 for p in $build_pkgs $run_pkgs; do
@@ -19,7 +19,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# bird2 is for the customer-gateway scenarios, which run their own BIRD
+	# in a namespace: the packaged service is not wanted.
+	if [[ " ${missing[*]} " == *" bird2 "* ]] && [ -d /run/systemd/system ]; then
+		systemctl disable --now bird >/dev/null 2>&1 || true
+	fi
 fi
+# strongSwan for the customer-gateway scenarios: fetched, not installed (it
+# conflicts with libreswan in dpkg); the scenarios unpack it.
+"$(dirname "${BASH_SOURCE[0]}")/topo/strongswan-debs.sh"
 # The unprivileged user routerd drops to, and the group allowed on its control socket.
 getent group routerd-admin >/dev/null || groupadd --system routerd-admin
 id routerd >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent \
