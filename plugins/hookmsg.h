@@ -76,4 +76,19 @@ int hookmsg_format(const struct hookmsg *m, char *buf, size_t len);
  */
 int hookmsg_parse(const char *buf, size_t len, struct hookmsg *m, char *err, size_t errlen);
 
+/* The sender's side (routerd-updown): how long a send may wait for room in
+ * routerd's socket queue before the event is given up (pluto waits). */
+#define HOOK_SEND_TIMEOUT_MS 2000
+
+/* routerd's side (swan_hook.c): the socket is <run_dir>/HOOK_DIR/hook.sock. */
+#define HOOK_DIR "hook"
+/* Counters since routerd started, process-wide (not pure: swan_hook.c). */
+struct hook_counters {
+	unsigned long accepted;         /* well-formed, from root or routerd */
+	unsigned long rejected;         /* from another uid (SCM_CREDENTIALS) */
+	unsigned long malformed;        /* not a hook message, or over HOOKMSG_MAX */
+	unsigned long unknown;          /* well-formed, for no routerd tunnel */
+};
+void swan_hook_counters(struct hook_counters *out);
+
 #endif

@@ -3,16 +3,23 @@
  *
  * pluto runs it through /bin/sh and blocks until it exits, so it does one
  * thing: turn the PLUTO_* environment into a hook message (hookmsg.h) and
- * send ONE non-blocking datagram to routerd's hook socket, then exit 0 -
- * whatever happens (routerd down, socket full, bad environment).
+ * send ONE datagram to routerd's hook socket, then exit 0 - whatever
+ * happens (routerd down, bad environment). The send waits for room in the
+ * socket's queue up to HOOK_SEND_TIMEOUT_MS (routerd's receiving thread
+ * empties it at once unless routerd is stuck): a send that did not wait
+ * lost real events whenever the queue was full. An event given up after
+ * the timeout is said on stderr (pluto logs it) and recovered by routerd's
+ * next whack poll.
  *
  * usage: routerd-updown [--socket PATH]   (default $ROUTERD_HOOK_SOCKET)
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -95,6 +102,7 @@ main(int argc, char **argv)
 {
 	const char *path = getenv("ROUTERD_HOOK_SOCKET");
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { HOOK_SEND_TIMEOUT_MS / 1000, (HOOK_SEND_TIMEOUT_MS % 1000) * 1000 };
 	struct hookmsg m;
 	char buf[HOOKMSG_MAX];
 	int fd, n;
@@ -111,10 +119,20 @@ main(int argc, char **argv)
 		return 0;
 	}
 	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || sendto(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL,
-			     (struct sockaddr *)&sun, sizeof(sun)) != n)
-		say("routerd not reachable; event dropped");
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+		say("no socket; event dropped");
+	} else {
+		ssize_t k;
+
+		while ((k = sendto(fd, buf, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sun,
+				   sizeof(sun))) < 0 && errno == EINTR)
+			;
+		if (k != n && (errno == EAGAIN || errno == EWOULDBLOCK))
+			say("routerd's hook socket stayed full; event dropped");
+		else if (k != n)
+			say("routerd not reachable; event dropped");
+	}
 	if (fd >= 0)
 		close(fd);
 	return 0;

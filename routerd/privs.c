@@ -2,11 +2,14 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cap-ng.h>
 
+#include "plugins/hookmsg.h"
 #include "routerd/log.h"
 #include "routerd/privs.h"
 #include "routerd/probe.h"
@@ -49,6 +52,8 @@ int
 privs_own_dir(const char *user, const char *dir)
 {
 	struct passwd *pw = getpwnam(user);
+	char hook[4096];
+	struct stat sb;
 
 	if (pw == NULL) {
 		log_warnx("privileges: no user \"%s\" (create it: useradd --system %s)", user, user);
@@ -56,6 +61,18 @@ privs_own_dir(const char *user, const char *dir)
 	}
 	if (chown(dir, pw->pw_uid, pw->pw_gid) != 0) {
 		log_warn("chown %s", dir);
+		return -1;
+	}
+	/* The hook socket's directory (swan_hook.c): user:root 0710, so pluto's
+	 * updown (uid 0, gid 0, no CAP_DAC_*) may reach the socket and no
+	 * other user may. */
+	if ((size_t)snprintf(hook, sizeof(hook), "%s/" HOOK_DIR, dir) >= sizeof(hook)) {
+		log_warnx("privileges: %s: path too long", dir);
+		return -1;
+	}
+	if ((mkdir(hook, 0710) != 0 && errno != EEXIST) || lstat(hook, &sb) != 0 ||
+	    !S_ISDIR(sb.st_mode) || chown(hook, pw->pw_uid, 0) != 0 || chmod(hook, 0710) != 0) {
+		log_warn("privileges: hook directory %s", hook);
 		return -1;
 	}
 	return 0;

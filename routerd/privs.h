@@ -11,7 +11,9 @@
 int privs_drop(const char *user);
 
 /* Make 'dir' owned by 'user' (before dropping: routerd writes its sockets
- * and rendered files there). Returns 0 or -1 (logged). */
+ * and rendered files there), and its hook socket's directory dir/HOOK_DIR
+ * user:root mode 0710 (only pluto's updown, root, may reach the socket).
+ * Returns 0 or -1 (logged). */
 int privs_own_dir(const char *user, const char *dir);
 
 #endif
