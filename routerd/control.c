@@ -1,19 +1,14 @@
-/* control.c - the control socket server (protocol in control.h). */
+/* control.c - the control socket's commands (protocol in control.h; transport in ctlsrv.c). */
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <event2/event.h>
 #include <json-c/json.h>
+
+#include "config.h"
+#include "plugins/hookmsg.h"
 
 #include "routerd/control.h"
 #include "routerd/core.h"
@@ -22,25 +17,12 @@
 #include "routerd/probe.h"
 #include "routerd/rekey.h"
 
-#define REQ_MAX 4096
-
-struct ctlsrv {
+/* routerd's commands over the transport of ctlsrv.c. */
+struct ctl_cmds {
 	struct core *core;
-	int fd;
-	struct event *ev;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	gid_t admin_gid;
-	bool have_admin_gid;
+	struct ctlsrv *srv;
 	int (*reload)(void *arg);
 	void *reload_arg;
-};
-
-struct client {
-	struct ctlsrv *srv;
-	int fd;
-	struct event *ev;
-	char buf[REQ_MAX];
-	size_t len;
 };
 
 static void
@@ -258,6 +240,39 @@ show(struct core *c, const char *conn, const char **err)
 	return o;
 }
 
+static json_object *
+jcount(unsigned long n)
+{
+	return json_object_new_int64((int64_t)n);
+}
+
+/* "counters": what the control socket turned away (and the hook socket's,
+ * swan_hook.c). */
+static json_object *
+counters_json(struct ctl_cmds *s)
+{
+	const struct ctlsrv_stats *st = ctlsrv_stats(s->srv);
+	json_object *o = json_object_new_object(), *c = json_object_new_object(), *h;
+	struct hook_counters hc;
+
+	json_object_object_add(c, "clients", jcount(st->clients));
+	json_object_object_add(c, "accepted", jcount(st->accepted));
+	json_object_object_add(c, "refused", jcount(st->refused));
+	json_object_object_add(c, "busy", jcount(st->busy));
+	json_object_object_add(c, "bad_requests", jcount(st->bad_requests));
+	json_object_object_add(c, "timeouts", jcount(st->timeouts));
+	json_object_object_add(c, "denied", jcount(st->denied));
+	json_object_object_add(o, "control", c);
+	swan_hook_counters(&hc);
+	h = json_object_new_object();
+	json_object_object_add(h, "accepted", jcount(hc.accepted));
+	json_object_object_add(h, "rejected", jcount(hc.rejected));
+	json_object_object_add(h, "malformed", jcount(hc.malformed));
+	json_object_object_add(h, "unknown_tunnel", jcount(hc.unknown));
+	json_object_object_add(o, "hook", h);
+	return o;
+}
+
 static const char *
 jget(json_object *req, const char *key)
 {
@@ -268,22 +283,46 @@ jget(json_object *req, const char *key)
 	return json_object_get_string(v);
 }
 
+/* The commands: name, whether a read-only (view) client may run it. */
+static const struct {
+	const char *name;
+	bool view;
+} commands[] = {
+	{ "show", true }, { "drain", false }, { "undrain", false }, { "rekey", false },
+	{ "reload", false },
+};
+
 /* Execute one request; returns the reply (never NULL). */
 static json_object *
-handle(struct ctlsrv *s, const char *text)
+handle(struct ctl_cmds *s, const struct ctl_peer *peer, const char *text)
 {
 	json_object *req = json_tokener_parse(text), *rep = NULL;
 	const char *cmd, *err = "unknown command (show, drain, undrain, rekey, reload)";
+	size_t k = sizeof(commands) / sizeof(commands[0]);
 
 	if (req == NULL || !json_object_is_type(req, json_type_object)) {
 		err = "request is not a JSON object";
 		goto fail;
 	}
-	cmd = jget(req, "command");
-	if (cmd == NULL) {
+	if ((cmd = jget(req, "command")) == NULL) {
 		err = "request has no \"command\"";
-	} else if (strcmp(cmd, "show") == 0) {
+		goto fail;
+	}
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (strcmp(cmd, commands[k].name) == 0)
+			break;
+	if (k < sizeof(commands) / sizeof(commands[0]) && !commands[k].view &&
+	    peer->role != CTL_ROLE_ADMIN) {
+		ctlsrv_count_denied(s->srv);
+		log_warnx("control: pid %d uid %u may not %s (read-only: not root nor in group %s)",
+			  (int)peer->pid, (unsigned)peer->uid, cmd, RD_ADMIN_GROUP);
+		err = "permission denied: read-only client (" RD_ADMIN_GROUP " may change state)";
+		goto fail;
+	}
+	if (strcmp(cmd, "show") == 0) {
 		rep = show(s->core, jget(req, "connection"), &err);
+		if (rep != NULL)
+			json_object_object_add(rep, "counters", counters_json(s));
 	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
 		const char *tun = jget(req, "tunnel");
 
@@ -318,186 +357,32 @@ fail:
 	return rep;
 }
 
-static void
-client_free(struct client *cl)
+/* ctlsrv_handler: the reply as text. */
+static char *
+handle_text(void *arg, const struct ctl_peer *peer, const char *text)
 {
-	event_free(cl->ev);
-	close(cl->fd);
-	free(cl);
-}
+	json_object *rep = handle(arg, peer, text);
+	char *out = strdup(json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN));
 
-static void
-client_reply(struct client *cl, json_object *rep)
-{
-	const char *out = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
-	size_t len = strlen(out), off = 0;
-	struct timeval tv = {2, 0};
-	int fl = fcntl(cl->fd, F_GETFL);
-
-	fcntl(cl->fd, F_SETFL, fl & ~O_NONBLOCK);
-	setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (off < len) {
-		ssize_t w = write(cl->fd, out + off, len - off);
-
-		if (w <= 0) {
-			log_warn("control: write to client");
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (off == len && write(cl->fd, "\n", 1) != 1)
-		log_warn("control: write to client");
 	json_object_put(rep);
-}
-
-static void
-client_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct client *cl = arg;
-	ssize_t r;
-	char *nl;
-
-	/* A timeout may fire together with pending data when the loop was
-	 * busy: read first, give up only when nothing came. */
-	r = read(fd, cl->buf + cl->len, sizeof(cl->buf) - 1 - cl->len);
-	if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-		if (what & EV_TIMEOUT) {
-			log_warnx("control: client sent no complete request in time");
-			client_free(cl);
-		}
-		return;
-	}
-	if (r <= 0) {
-		client_free(cl);
-		return;
-	}
-	cl->len += (size_t)r;
-	cl->buf[cl->len] = '\0';
-	nl = strchr(cl->buf, '\n');
-	if (nl == NULL && cl->len < sizeof(cl->buf) - 1)
-		return;
-	if (nl == NULL) {
-		log_warnx("control: request longer than %d bytes dropped", REQ_MAX);
-		client_reply(cl, handle(cl->srv, "{}"));
-	} else {
-		*nl = '\0';
-		client_reply(cl, handle(cl->srv, cl->buf));
-	}
-	client_free(cl);
-}
-
-/* SO_PEERCRED: root, our own uid, or a member of the admin group. */
-static bool
-client_allowed(struct ctlsrv *s, int fd, struct ucred *uc)
-{
-	socklen_t len = sizeof(*uc);
-	struct passwd *pw;
-	struct group *gr;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, uc, &len) != 0)
-		return false;
-	if (uc->uid == 0 || uc->uid == geteuid())
-		return true;
-	if (!s->have_admin_gid)
-		return false;
-	if (uc->gid == s->admin_gid)
-		return true;
-	pw = getpwuid(uc->uid);
-	gr = getgrgid(s->admin_gid);
-	if (pw == NULL || gr == NULL)
-		return false;
-	for (char **m = gr->gr_mem; *m; m++)
-		if (strcmp(*m, pw->pw_name) == 0)
-			return true;
-	return false;
-}
-
-static void
-accept_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct ctlsrv *s = arg;
-	struct timeval tv = {10, 0};
-	struct ucred uc;
-	struct client *cl;
-	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-	if (cfd < 0) {
-		log_warn("control: accept");
-		return;
-	}
-	if (!client_allowed(s, cfd, &uc)) {
-		log_warnx("control: refused client pid %d uid %u (not root nor in group %s)",
-			  (int)uc.pid, (unsigned)uc.uid, RD_ADMIN_GROUP);
-		close(cfd);
-		return;
-	}
-	cl = calloc(1, sizeof(*cl));
-	if (cl == NULL) {
-		close(cfd);
-		return;
-	}
-	cl->srv = s;
-	cl->fd = cfd;
-	cl->ev = event_new(s->core->base, cfd, EV_READ | EV_PERSIST, client_cb, cl);
-	event_add(cl->ev, &tv);
+	return out;
 }
 
 struct ctlsrv *
 ctlsrv_open(struct core *c, const char *path, int (*reload)(void *), void *reload_arg)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	struct ctlsrv *s;
-	struct group *gr;
-	mode_t old;
+	struct ctl_cmds *cmds = calloc(1, sizeof(*cmds));
 
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("control socket path too long: %s", path);
+	if (cmds == NULL)
+		return NULL;
+	cmds->core = c;
+	cmds->reload = reload;
+	cmds->reload_arg = reload_arg;
+	cmds->srv = ctlsrv_listen(c->base, path, RD_ADMIN_GROUP, RD_VIEW_GROUP, handle_text, cmds);
+	if (cmds->srv == NULL) {
+		free(cmds);
 		return NULL;
 	}
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		return NULL;
-	s->core = c;
-	s->reload = reload;
-	s->reload_arg = reload_arg;
-	strcpy(s->path, path);
-	strcpy(sun.sun_path, path);
-	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0) {
-		log_warn("control socket");
-		free(s);
-		return NULL;
-	}
-	unlink(path);
-	old = umask(0117);
-	if (bind(s->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(s->fd, 16) != 0) {
-		umask(old);
-		log_warn("control socket %s", path);
-		close(s->fd);
-		free(s);
-		return NULL;
-	}
-	umask(old);
-	if ((gr = getgrnam(RD_ADMIN_GROUP)) != NULL) {
-		s->admin_gid = gr->gr_gid;
-		s->have_admin_gid = true;
-		if (chown(path, (uid_t)-1, gr->gr_gid) != 0)
-			log_warn("control socket: chgrp %s", RD_ADMIN_GROUP);
-	}
-	s->ev = event_new(c->base, s->fd, EV_READ | EV_PERSIST, accept_cb, s);
-	event_add(s->ev, NULL);
-	log_info("control socket %s (mode 0660%s%s)", path, s->have_admin_gid ? ", group " : "",
-		 s->have_admin_gid ? RD_ADMIN_GROUP : "");
-	return s;
-}
-
-void
-ctlsrv_close(struct ctlsrv *s)
-{
-	if (s == NULL)
-		return;
-	event_free(s->ev);
-	close(s->fd);
-	unlink(s->path);
-	free(s);
+	ctlsrv_set_owner(cmds->srv, cmds, free);
+	return cmds->srv;
 }

@@ -2,10 +2,14 @@
  * control.h - the control socket protocol between routerd and routerctl.
  *
  * Transport: a SOCK_STREAM unix socket (default RUNSTATEDIR/routerd/routerd.sock,
- * mode 0660, group "routerd-admin" when it exists); routerd checks the
- * client's credentials with SO_PEERCRED (uid 0 or a member of the group).
+ * mode 0660, group RD_VIEW_GROUP, else RD_ADMIN_GROUP, when it exists);
+ * routerd checks each client's credentials with SO_PEERCRED and
+ * SO_PEERGROUPS: uid 0, routerd's own uid and members of RD_ADMIN_GROUP may
+ * run every command; members of RD_VIEW_GROUP only "show" (others get
+ * "permission denied"); anyone else is closed at once.
  * One request per connection: the client writes one JSON object followed by
- * '\n'; routerd answers one JSON object followed by '\n' and closes.
+ * '\n'; routerd answers one JSON object followed by '\n' and closes. The
+ * limits (request size, deadlines, clients at once) are in ctlsrv.h.
  *
  * Requests:
  *   {"command":"show"}                          all connections
@@ -37,7 +41,15 @@
  *       "accepted_routes": 3, "advertised_routes": 2,
  *       "bytes_in": 123, "bytes_out": 456
  *     } ]
- *   } ]
+ *   } ],
+ *   "counters": {"control": {"clients": 1, "accepted": 9, "refused": 0,
+ *                "busy": 0, "bad_requests": 0, "timeouts": 0, "denied": 0},
+ *                "hook": {"accepted": 4, "rejected": 0, "malformed": 0,
+ *                "unknown_tunnel": 0}}
+ *   (control: clients now, and since the start: admitted, refused for their
+ *   credentials, turned away over the client limit, bad requests, deadlines
+ *   passed, commands denied to read-only clients; hook: updown datagrams
+ *   taken, from another uid, not a hook message, for no routerd tunnel)
  * }
  * Empty lists are [] , never absent.
  */
@@ -46,5 +58,8 @@
 
 #define RD_CONTROL_SOCK RUNSTATEDIR "/routerd/routerd.sock"
 #define RD_ADMIN_GROUP "routerd-admin"
+/* Read-only clients: the group named like routerd's user (the user group
+ * useradd makes), which also owns routerd's run directory (mode 0750). */
+#define RD_VIEW_GROUP ROUTERD_USER
 
 #endif
