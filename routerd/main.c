@@ -196,7 +196,7 @@ main(int argc, char **argv)
 	if (strcmp(user, "-") != 0 && privs_own_dir(user, m.core.paths.run_dir) != 0)
 		fatalx("cannot hand %s to %s", m.core.paths.run_dir, user);
 	if (strcmp(user, "-") != 0) {
-		if (privsep_start(&m.ps, m.core.paths.pluto_ctl) != 0)
+		if (privsep_start(&m.ps, &m.core.paths) != 0)
 			fatalx("cannot start the privileged helper");
 		m.core.exec = privsep_exec;
 		m.core.exec_arg = &m.ps;
