@@ -3,9 +3,12 @@
  * report every diagnostic in file order. Also freeing and comparing.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf_priv.h"
 
@@ -26,6 +29,13 @@ conf_diag(struct rd_parse *p, const struct rd_loc *loc, bool warning, const char
 	va_list ap;
 	int n;
 
+	if (!warning)
+		p->nerrors++;
+	if (p->ndiags == RD_CONF_MAX_DIAGS) {   /* bounded memory and output */
+		if (p->ndropped++ == 0)
+			p->dropped_loc = *loc;
+		return;
+	}
 	p->diags = conf_xrealloc(p->diags, (p->ndiags + 1) * sizeof(*p->diags));
 	d = &p->diags[p->ndiags];
 	d->loc = *loc;
@@ -38,8 +48,6 @@ conf_diag(struct rd_parse *p, const struct rd_loc *loc, bool warning, const char
 	va_start(ap, fmt);
 	vsnprintf(d->msg, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	if (!warning)
-		p->nerrors++;
 }
 
 void
@@ -73,11 +81,70 @@ flush_diags(struct rd_parse *p, rd_conf_errfn errfn, void *arg)
 		free(p->diags[i].msg);
 	}
 	free(p->diags);
+	if (p->ndropped > 0 && errfn != NULL) {
+		char msg[120];
+
+		snprintf(msg, sizeof(msg), "%zu more problems not shown (at most %d are)",
+			 p->ndropped, RD_CONF_MAX_DIAGS);
+		errfn(arg, &p->dropped_loc, false, msg);
+	}
 }
 
-int
-conf_load_buffer(const char *name, const char *buf, size_t len, rd_conf_errfn errfn,
-		 void *arg, struct rd_config **out)
+/* The line and column of byte 'off' of buf. */
+static struct rd_loc
+loc_of(const char *file, const char *buf, size_t off)
+{
+	struct rd_loc l = { file, 1, 1 };
+
+	for (size_t i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			l.line++;
+			l.col = 1;
+		} else {
+			l.col++;
+		}
+	}
+	return l;
+}
+
+/*
+ * What no parse should see: a file over RD_CONF_MAX_BYTES (reported where
+ * the limit is passed), NUL bytes (each would silently end the word or
+ * string it is in: reported where each is, up to the diagnostics limit).
+ * 0 or -1.
+ */
+static int
+check_bytes(struct rd_parse *p)
+{
+	struct rd_loc l;
+
+	if (p->len > RD_CONF_MAX_BYTES) {
+		l = loc_of(p->file, p->buf, RD_CONF_MAX_BYTES);
+		conf_diag(p, &l, false, "configuration too large: expected at most %u bytes "
+			  "(%u MiB)", RD_CONF_MAX_BYTES, RD_CONF_MAX_BYTES >> 20);
+		return -1;
+	}
+	if (memchr(p->buf, '\0', p->len) == NULL)
+		return 0;
+	l = (struct rd_loc){ p->file, 1, 1 };
+	for (size_t i = 0; i < p->len; i++) {
+		if (p->buf[i] == '\0')
+			conf_diag(p, &l, false, "NUL byte: expected text (a configuration holds "
+				  "no NUL bytes)");
+		if (p->buf[i] == '\n') {
+			l.line++;
+			l.col = 1;
+		} else {
+			l.col++;
+		}
+	}
+	return -1;
+}
+
+/* Load buf; mode is the file's when check_mode (inline keys need it private). */
+static int
+load(const char *name, const char *buf, size_t len, bool check_mode, unsigned mode,
+     rd_conf_errfn errfn, void *arg, struct rd_config **out)
 {
 	struct rd_parse p;
 	struct rd_config *cfg;
@@ -96,20 +163,24 @@ conf_load_buffer(const char *name, const char *buf, size_t len, rd_conf_errfn er
 	p.file = cfg->files[0];
 	p.buf = buf;
 	p.len = len;
+	p.check_mode = check_mode;
+	p.file_mode = mode;
 
-	r = conf_parse(&p);
-	conf_finish(&p);
-	/* After a syntax error outside any block the objects themselves may be
-	 * lost; inside a block, validation still runs but skips the "required"
-	 * checks of the damaged objects (their missing parts may be unreadable). */
-	if (p.toplevel_errors == 0 && conf_validate(&p) == -1)
+	if (check_bytes(&p) == -1) {
 		r = -1;
+	} else {
+		r = conf_parse(&p);
+		conf_finish(&p);
+		/* After a syntax error outside any block the objects themselves may be
+		 * lost; inside a block, validation still runs but skips the "required"
+		 * checks of the damaged objects (their missing parts may be unreadable). */
+		if (p.toplevel_errors == 0 && conf_validate(&p) == -1)
+			r = -1;
+	}
 	if (p.nerrors > 0)
 		r = -1;
 	flush_diags(&p, errfn, arg);
-	for (size_t i = 0; i < p.nstrs; i++)
-		free(p.strs[i]);
-	free(p.strs);
+	free(p.arena);
 	free(p.peers);
 	free(p.conns);
 	free(p.checks);
@@ -122,37 +193,82 @@ conf_load_buffer(const char *name, const char *buf, size_t len, rd_conf_errfn er
 }
 
 int
+conf_load_buffer(const char *name, const char *buf, size_t len, rd_conf_errfn errfn,
+		 void *arg, struct rd_config **out)
+{
+	return load(name, buf, len, false, 0, errfn, arg, out);
+}
+
+/*
+ * Read a whole configuration file: a regular file (a FIFO or a device is
+ * refused before anything is read: nothing can block or run forever), at
+ * most RD_CONF_MAX_BYTES + 1 bytes (one more tells that it is too large).
+ * Returns the buffer (malloc'ed) or NULL with msg set.
+ */
+static char *
+read_conf(const char *path, size_t *lenp, unsigned *mode, char *msg, size_t msglen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, want;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(msg, msglen, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(msg, msglen, "not a regular file: expected a configuration file");
+		close(fd);
+		return NULL;
+	}
+	*mode = (unsigned)st.st_mode & 07777;
+	want = st.st_size > RD_CONF_MAX_BYTES ? RD_CONF_MAX_BYTES + 1 : (size_t)st.st_size + 1;
+	buf = conf_xrealloc(NULL, want);
+	for (;;) {
+		ssize_t n;
+
+		if (len == want) {      /* it grew meanwhile: read up to the limit + 1 */
+			if (want > RD_CONF_MAX_BYTES)
+				break;
+			want = want * 2 > RD_CONF_MAX_BYTES + 1 ? RD_CONF_MAX_BYTES + 1 : want * 2;
+			buf = conf_xrealloc(buf, want);
+		}
+		n = read(fd, buf + len, want - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(msg, msglen, "read error: %s", strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	*lenp = len;
+	return buf;
+}
+
+int
 conf_load(const char *path, rd_conf_errfn errfn, void *arg, struct rd_config **out)
 {
 	struct rd_loc loc = { path, 0, 0 };
-	char *buf = NULL, msg[300];
-	size_t len = 0, cap = 0, n;
-	FILE *f;
+	char *buf, msg[300];
+	unsigned mode = 0;
+	size_t len = 0;
 	int r;
 
 	*out = NULL;
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
+	if ((buf = read_conf(path, &len, &mode, msg, sizeof(msg))) == NULL) {
 		if (errfn)
 			errfn(arg, &loc, false, msg);
 		return -1;
 	}
-	do {
-		if (cap - len < 4096)
-			buf = conf_xrealloc(buf, cap = cap ? cap * 2 : 8192);
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-	} while (n > 0);
-	if (ferror(f)) {
-		snprintf(msg, sizeof(msg), "read error: %s", strerror(errno));
-		if (errfn)
-			errfn(arg, &loc, false, msg);
-		fclose(f);
-		free(buf);
-		return -1;
-	}
-	fclose(f);
-	r = conf_load_buffer(path, buf, len, errfn, arg, out);
+	r = load(path, buf, len, true, mode, errfn, arg, out);
 	free(buf);
 	return r;
 }

@@ -29,6 +29,20 @@
 #define RD_PSK_MAX 64           /* AWS: 8-64 characters */
 #define RD_PATH_MAX 256
 
+/*
+ * Limits on what a configuration may hold (routerd.conf(5), LIMITS): each
+ * violation is an error at the place it happens, and the parse, its memory
+ * and its diagnostics stay bounded whatever the input.
+ */
+#define RD_CONF_MAX_BYTES (4u << 20)    /* the file: 4 MiB */
+#define RD_WORD_MAX 255                 /* a word or a quoted string, in bytes */
+#define RD_MAX_PEERS 1000
+#define RD_MAX_CONNS 1000               /* so at most 2,000 tunnels */
+#define RD_MAX_CHECKS 64
+#define RD_MAX_PREFIXES 10000           /* in one prefix list */
+#define RD_PSK_FILE_MAX 4096            /* bytes of a psk-file */
+#define RD_CONF_MAX_DIAGS 1000          /* diagnostics reported; the rest are counted */
+
 #define RD_DEFAULT_CONF SYSCONFDIR "/routerd/routerd.conf"
 
 /* Where something was written in the configuration file. */
@@ -281,8 +295,14 @@ void conf_free(struct rd_config *cfg);
 /* Fill a tunnel's options with the AWS defaults (names, addresses, keys untouched). */
 void conf_tunnel_defaults(struct rd_tunnel *t);
 
-/* Print the normalised configuration, every default explicit; it parses back. */
-void conf_print(FILE *f, const struct rd_config *cfg);
+/*
+ * Print the normalised configuration, every default explicit; it parses back.
+ * Inline PSKs are printed only with RD_PRINT_SECRETS in flags; without it
+ * they read psk "<redacted>" (which does not load: a printout cannot be
+ * mistaken for the real keys).
+ */
+#define RD_PRINT_SECRETS 1u
+void conf_print(FILE *f, const struct rd_config *cfg, unsigned flags);
 
 /* Deep comparison of the semantic content (locations ignored). */
 bool conf_equal(const struct rd_config *a, const struct rd_config *b);

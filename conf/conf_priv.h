@@ -94,10 +94,15 @@ struct rd_parse {
 
 	struct rd_diag *diags;
 	size_t ndiags, nerrors;
+	size_t ndropped;                /* past RD_CONF_MAX_DIAGS: counted only */
+	struct rd_loc dropped_loc;      /* where the first dropped one was */
 	int syntax_errors;
 	int toplevel_errors;            /* syntax errors outside any block */
-	char **strs;                    /* lexer strings, freed after the parse */
-	size_t nstrs;
+	char *arena;                    /* lexer strings (at most 2 x len + 1 bytes) */
+	size_t arena_used;
+
+	bool check_mode;                /* loaded from a file whose mode is file_mode */
+	unsigned file_mode;
 };
 
 /* realloc() that aborts when memory is exhausted (a config is small). */
@@ -136,7 +141,14 @@ void conf_finish(struct rd_parse *p);
 int conf_validate(struct rd_parse *p);
 /* Overlapping prefixes between gateway and sites, and between sites. */
 void conf_check_overlaps(struct rd_parse *p);
-/* PSK syntax; NULL if fine, else what is wrong. */
-const char *conf_psk_problem(const char *psk);
+/* Names, interface numbers, inside CIDRs, hub asns: each repeat once (unique.c). */
+void conf_check_unique(struct rd_parse *p);
+/* Order of prefixes by address, then length (locations ignored). */
+int conf_prefix_cmp(const void *a, const void *b);
+/* A sorted malloc'ed copy of n prefixes (conf_prefix_cmp order). */
+struct rd_prefix *conf_prefixes_sorted(const struct rd_prefix *pf, size_t n);
+/* PSK syntax of the n bytes at psk; NULL if fine, else what is wrong. */
+const char *conf_psk_problem(const char *psk, size_t n);
+
 
 #endif

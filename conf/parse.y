@@ -37,7 +37,17 @@ static struct rd_topts *T;              /* tunnel or defaults block being read *
 static struct rd_topts spare_tunnel;    /* sink for a third tunnel */
 static int phase;                       /* 1 or 2 inside phase1/phase2 { } */
 static struct rd_optset *cur_set;       /* innermost object block, for damage */
-static struct rd_optset *cur_parent;    /* its connection, inside a connection */
+/*
+ * The connection of the tunnel or defaults block being read, for damage():
+ * an index, never a pointer, since P->conns moves when it grows, and error
+ * recovery can leave a block without running its closing action. Reset at
+ * every top-level block.
+ */
+#define NO_PARENT ((size_t)-1)
+#define SPARE_CONN ((size_t)-2)         /* the sink past RD_MAX_CONNS */
+static size_t parent_conn;
+static size_t cur_ci;                   /* index of cur_conn (or SPARE_CONN) */
+static struct rd_optset *conn_optset(size_t ci);
 
 /* Scratch lists: words/numbers of a list option, prefixes of a prefix list. */
 #define LIST_MAX 64
@@ -95,8 +105,11 @@ grammar		: /* empty */
 		| grammar gateway
 		| grammar peer
 		| grammar connection
-		| grammar DEFAULTS { T = &P->defaults; cur_set = &T->o; } '{' titems '}'
-			{ cur_set = NULL; }
+		| grammar DEFAULTS {
+			T = &P->defaults;
+			cur_set = &T->o;
+			parent_conn = NO_PARENT;
+		} '{' titems '}' { cur_set = NULL; }
 		| grammar error
 		;
 
@@ -258,12 +271,12 @@ connitem	: ';'
 			cur_conn->priority = num(&cur_pc->o, O_PRIORITY, &$3, &$4);
 		}
 		| TUNNEL STRING { tunnel_begin(&$1, &$2); } '{' titems '}'
-			{ cur_set = &cur_pc->o; cur_parent = NULL; }
+			{ cur_set = &cur_pc->o; parent_conn = NO_PARENT; }
 		| DEFAULTS {
 			T = &cur_pc->defaults;
 			cur_set = &T->o;
-			cur_parent = &cur_pc->o;
-		} '{' titems '}' { cur_set = &cur_pc->o; cur_parent = NULL; }
+			parent_conn = cur_ci;
+		} '{' titems '}' { cur_set = &cur_pc->o; parent_conn = NO_PARENT; }
 		;
 
 /* Tunnel options: inside tunnel "x" { } and defaults { } blocks (T). */

@@ -1,7 +1,8 @@
 /*
  * print.c - the normalised configuration: every object, every option, every
  * default explicit, in a fixed order. The output parses back to a
- * configuration conf_equal() to the one printed (the round trip).
+ * configuration conf_equal() to the one printed (the round trip) when it
+ * holds the secrets (RD_PRINT_SECRETS); without, inline keys are redacted.
  */
 #include <stdio.h>
 
@@ -42,7 +43,7 @@ print_phase(FILE *f, int n, unsigned enc, unsigned integ, uint32_t dh, uint32_t 
 }
 
 static void
-print_tunnel(FILE *f, const struct rd_tunnel *t)
+print_tunnel(FILE *f, const struct rd_tunnel *t, unsigned flags)
 {
 	const struct rd_health *h = &t->health;
 	char b[20];
@@ -54,8 +55,10 @@ print_tunnel(FILE *f, const struct rd_tunnel *t)
 	fprintf(f, "\t\tinside %s/30\n", rd_ip_str(rd_tunnel_local_inside(t), b));
 	if (t->psk_file[0] != '\0')
 		fprintf(f, "\t\tpsk-file \"%s\"\n", t->psk_file);
-	else
+	else if (flags & RD_PRINT_SECRETS)
 		fprintf(f, "\t\tpsk \"%s\"\n", t->psk);
+	else
+		fprintf(f, "\t\tpsk \"<redacted>\"     # the key is printed with --show-secrets\n");
 	fprintf(f, "\t\tike-versions");
 	print_words(f, conf_ike_words, t->ike_versions);
 	fprintf(f, "\n");
@@ -82,7 +85,7 @@ print_tunnel(FILE *f, const struct rd_tunnel *t)
 }
 
 static void
-print_conn(FILE *f, const struct rd_connection *c)
+print_conn(FILE *f, const struct rd_connection *c, unsigned flags)
 {
 	fprintf(f, "\nconnection \"%s\" {\n", c->name);
 	fprintf(f, "\tpeer \"%s\"\n", c->peer_name);
@@ -99,12 +102,12 @@ print_conn(FILE *f, const struct rd_connection *c)
 	if (c->group[0] != '\0')
 		fprintf(f, "\tredundancy-group \"%s\" priority %u\n", c->group, c->priority);
 	for (size_t i = 0; i < c->ntunnels; i++)
-		print_tunnel(f, &c->tunnels[i]);
+		print_tunnel(f, &c->tunnels[i], flags);
 	fprintf(f, "}\n");
 }
 
 void
-conf_print(FILE *f, const struct rd_config *cfg)
+conf_print(FILE *f, const struct rd_config *cfg, unsigned flags)
 {
 	const struct rd_gateway *gw = &cfg->gw;
 	char b[20];
@@ -140,5 +143,5 @@ conf_print(FILE *f, const struct rd_config *cfg)
 		fprintf(f, "}\n");
 	}
 	for (size_t i = 0; i < cfg->nconns; i++)
-		print_conn(f, &cfg->conns[i]);
+		print_conn(f, &cfg->conns[i], flags);
 }

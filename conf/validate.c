@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,32 +29,42 @@ ok(const struct rd_optset *s, enum rd_opt o)
 }
 
 const char *
-conf_psk_problem(const char *psk)
+conf_psk_problem(const char *psk, size_t n)
 {
-	size_t n = strlen(psk);
+	static const char ok_chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
 
 	if (n < 8 || n > RD_PSK_MAX)
 		return "expected 8..64 characters";
-	if (strspn(psk, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._") != n)
-		return "expected only the characters A-Z a-z 0-9 . _";
+	for (size_t i = 0; i < n; i++)  /* by length: a NUL is a bad character too */
+		if (psk[i] == '\0' || strchr(ok_chars, psk[i]) == NULL)
+			return "expected only the characters A-Z a-z 0-9 . _";
 	if (psk[0] == '0')
 		return "must not start with '0'";
 	return NULL;
 }
 
-/* Read a psk-file into t->psk: private mode, readable, valid key. */
+/*
+ * Read a psk-file into t->psk. It must be a regular file (not a symbolic
+ * link, FIFO or device: opened non-blocking and without following links, and
+ * checked with fstat() before anything is read), with no access for group
+ * and others, of at most RD_PSK_FILE_MAX bytes, holding one valid key and
+ * an optional final newline.
+ */
 static void
 psk_file(struct rd_parse *p, struct rd_tunnel *t, const struct rd_loc *loc)
 {
-	char key[RD_PSK_MAX + 8];
+	char key[RD_PSK_FILE_MAX + 1];
 	const char *why;
 	struct stat st;
-	ssize_t n;
+	size_t n = 0;
 	int fd;
 
-	if ((fd = open(t->psk_file, O_RDONLY | O_NOCTTY)) == -1) {
-		conf_diag(p, loc, false, "psk-file \"%s\": %s: expected a readable file",
-			  t->psk_file, strerror(errno));
+	fd = open(t->psk_file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
+		conf_diag(p, loc, false, "psk-file \"%s\": %s: expected a readable %sfile",
+			  t->psk_file, errno == ELOOP ? "a symbolic link" : strerror(errno),
+			  errno == ELOOP ? "regular " : "");
 		return;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
@@ -66,20 +77,44 @@ psk_file(struct rd_parse *p, struct rd_tunnel *t, const struct rd_loc *loc)
 			  (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
-	n = read(fd, key, sizeof(key) - 1);
-	if (n < 0) {
-		conf_diag(p, loc, false, "psk-file \"%s\": %s", t->psk_file, strerror(errno));
+	if (st.st_size > RD_PSK_FILE_MAX) {
+		conf_diag(p, loc, false, "psk-file \"%s\": %lld bytes: expected at most %d",
+			  t->psk_file, (long long)st.st_size, RD_PSK_FILE_MAX);
 		goto out;
 	}
-	key[n] = '\0';
+	while (n < sizeof(key)) {       /* to the end, or one byte past the limit */
+		ssize_t r = read(fd, key + n, sizeof(key) - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			conf_diag(p, loc, false, "psk-file \"%s\": %s", t->psk_file,
+				  strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > RD_PSK_FILE_MAX) {
+		conf_diag(p, loc, false, "psk-file \"%s\": more than %d bytes: expected one key",
+			  t->psk_file, RD_PSK_FILE_MAX);
+		goto out;
+	}
 	if (n > 0 && key[n - 1] == '\n')
-		key[--n] = '\0';
-	if ((why = conf_psk_problem(key)) != NULL) {
+		n--;
+	if (memchr(key, '\0', n) != NULL)
+		why = "expected text (it holds a NUL byte)";
+	else
+		why = conf_psk_problem(key, n);
+	if (why != NULL) {
 		conf_diag(p, loc, false, "psk-file \"%s\": invalid key: %s", t->psk_file, why);
 		goto out;
 	}
-	memcpy(t->psk, key, (size_t)n + 1);
+	memcpy(t->psk, key, n);
+	t->psk[n] = '\0';
 out:
+	explicit_bzero(key, sizeof(key));
 	close(fd);
 }
 
@@ -135,7 +170,8 @@ check_tunnel(struct rd_parse *p, struct rd_connection *c, size_t i)
 	} else if ((o->set & OBIT(O_PSK)) && (o->set & OBIT(O_PSK_FILE)))
 		conf_diag(p, at(o, O_PSK_FILE, tl), false, "tunnel \"%s\": both psk and "
 			  "psk-file given: expected one of them", t->name);
-	else if ((o->set & OBIT(O_PSK)) && (why = conf_psk_problem(t->psk)) != NULL)
+	else if ((o->set & OBIT(O_PSK)) &&
+		 (why = conf_psk_problem(t->psk, strlen(t->psk))) != NULL)
 		conf_diag(p, at(o, O_PSK, tl), false, "psk: invalid key: %s", why);
 	else if (o->set & OBIT(O_PSK_FILE))
 		psk_file(p, t, at(o, O_PSK_FILE, tl));
@@ -158,41 +194,6 @@ check_tunnel(struct rd_parse *p, struct rd_connection *c, size_t i)
 			  t->bgp_keepalive, t->bgp_hold);
 }
 
-/* Interface numbers and inside CIDRs are unique across the gateway. */
-static void
-check_unique_tunnels(struct rd_parse *p)
-{
-	struct rd_config *cfg = p->cfg;
-
-	for (size_t i = 0; i < cfg->nconns; i++) {
-		for (size_t j = 0; j < cfg->conns[i].ntunnels; j++) {
-			const struct rd_tunnel *t = &cfg->conns[i].tunnels[j];
-			const struct rd_optset *o = &p->conns[i].tloc[j];
-
-			for (size_t k = 0; k <= i; k++) {
-				for (size_t l = 0; l < cfg->conns[k].ntunnels; l++) {
-					const struct rd_tunnel *u = &cfg->conns[k].tunnels[l];
-					const struct rd_optset *uo = &p->conns[k].tloc[l];
-
-					if (k == i && l >= j)
-						break;
-					if (t->ifnum == u->ifnum && ok(o, O_IFNUM))
-						conf_diag(p, at(o, O_IFNUM, &t->loc), false,
-							  "interface %u already used by tunnel \"%s\" "
-							  "(line %d): expected a unique number >= 2",
-							  t->ifnum, u->name, u->loc.line);
-					if ((o->set & uo->set & OBIT(O_INSIDE)) &&
-					    t->inside.addr == u->inside.addr)
-						conf_diag(p, at(o, O_INSIDE, &t->loc), false,
-							  "inside CIDR already used by tunnel \"%s\" "
-							  "(line %d): expected a unique /30",
-							  u->name, u->loc.line);
-				}
-			}
-		}
-	}
-}
-
 /* Name resolution, routing rules, tunnel count and preference of a connection. */
 static void
 check_conn(struct rd_parse *p, size_t ci)
@@ -201,10 +202,6 @@ check_conn(struct rd_parse *p, size_t ci)
 	const struct rd_optset *o = &p->conns[ci].o;
 	const struct rd_loc *cl = &c->loc;
 
-	for (size_t j = 0; j < ci; j++)
-		if (strcmp(p->cfg->conns[j].name, c->name) == 0)
-			conf_diag(p, cl, false, "connection \"%s\" defined twice (first at line "
-				  "%d): expected unique names", c->name, p->cfg->conns[j].loc.line);
 	c->peer = NULL;
 	for (size_t j = 0; j < p->cfg->npeers; j++)
 		if (strcmp(p->cfg->peers[j].name, c->peer_name) == 0 && c->peer == NULL)
@@ -276,17 +273,6 @@ check_peers(struct rd_parse *p)
 		if (!(p->peers[i].set & OBIT(O_ADDRESS)) && !p->peers[i].damaged)
 			conf_diag(p, &a->loc, false, "peer \"%s\": address required: expected "
 				  "address a.b.c.d (its outside or NAT address)", a->name);
-		for (size_t j = 0; j < i; j++) {
-			const struct rd_peer *b = &cfg->peers[j];
-
-			if (strcmp(a->name, b->name) == 0)
-				conf_diag(p, &a->loc, false, "peer \"%s\" defined twice (first at "
-					  "line %d): expected unique names", a->name, b->loc.line);
-			if (cfg->gw.hub && a->asn != 0 && a->asn == b->asn)
-				conf_diag(p, at(&p->peers[i], O_PEER_ASN, &a->loc), false,
-					  "hub yes: peer \"%s\" has the asn %u of peer \"%s\": "
-					  "expected unique asns in hub mode", a->name, a->asn, b->name);
-		}
 		if (cfg->gw.hub && a->asn != 0 && a->asn == cfg->gw.asn)
 			conf_diag(p, at(&p->peers[i], O_PEER_ASN, &a->loc), false, "hub yes: peer "
 				  "\"%s\" has the gateway asn %u: expected a different asn",
@@ -299,16 +285,12 @@ static void
 check_checks(struct rd_parse *p)
 {
 	const struct rd_gateway *gw = &p->cfg->gw;
+	struct rd_prefix *gw_sorted = conf_prefixes_sorted(gw->prefixes, gw->nprefixes);
 
 	for (size_t i = 0; i < gw->nchecks; i++) {
 		const struct rd_check *k = &gw->checks[i];
 		const struct rd_optset *o = &p->checks[i];
 
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(gw->checks[j].name, k->name) == 0)
-				conf_diag(p, &k->loc, false, "check \"%s\" defined twice (first at "
-					  "line %d): expected unique names", k->name,
-					  gw->checks[j].loc.line);
 		if (!(o->set & OBIT(O_CHECK_PING)) && !o->damaged)
 			conf_diag(p, &k->loc, false, "check \"%s\": ping required: expected "
 				  "ping a.b.c.d (a host on the LAN behind this gateway)", k->name);
@@ -318,19 +300,16 @@ check_checks(struct rd_parse *p)
 				  "is up)", k->name);
 		for (size_t j = 0; j < k->nprefixes; j++) {
 			char b[20];
-			size_t g;
 
-			for (g = 0; g < gw->nprefixes; g++)
-				if (gw->prefixes[g].addr == k->prefixes[j].addr &&
-				    gw->prefixes[g].len == k->prefixes[j].len)
-					break;
-			if (g == gw->nprefixes)
+			if (bsearch(&k->prefixes[j], gw_sorted, gw->nprefixes, sizeof(*gw_sorted),
+				    conf_prefix_cmp) == NULL)
 				conf_diag(p, &k->prefixes[j].loc, false, "check \"%s\": prefix %s "
 					  "is not one of the gateway's prefixes: expected a prefix "
 					  "of the gateway block's prefixes { }", k->name,
 					  rd_prefix_str(&k->prefixes[j], b));
 		}
 	}
+	free(gw_sorted);
 }
 
 int
@@ -361,7 +340,7 @@ conf_validate(struct rd_parse *p)
 	check_peers(p);
 	for (size_t i = 0; i < cfg->nconns; i++)
 		check_conn(p, i);
-	check_unique_tunnels(p);
+	conf_check_unique(p);
 	conf_check_overlaps(p);
 	return p->nerrors > before ? -1 : 0;
 }

@@ -31,6 +31,7 @@ usage(FILE *f)
 		"  -n, --check            check the configuration and exit 0 (ok) or 1\n"
 		"  -v, --verbose          with -n: print the normalised configuration;\n"
 		"                         otherwise: debug logging\n"
+		"      --show-secrets     with -nv: print inline PSKs (redacted otherwise)\n"
 		"  -d, --debug            stay in the foreground, log to stderr\n"
 		"  -u, --user USER        drop root to USER keeping only CAP_NET_ADMIN\n"
 		"                         (default %s; '-' keeps root, for tests only)\n"
@@ -54,7 +55,7 @@ usage(FILE *f)
 }
 
 enum { OPT_RUNDIR = 256, OPT_IPSECCONF, OPT_INCLUDE, OPT_SECRETS, OPT_PLUTOCTL, OPT_VTYDIR,
-       OPT_UPDOWN };
+       OPT_UPDOWN, OPT_SHOWSECRETS };
 
 static const struct option longopts[] = {
 	{"config", required_argument, NULL, 'f'},  {"check", no_argument, NULL, 'n'},
@@ -68,6 +69,7 @@ static const struct option longopts[] = {
 	{"pluto-ctl", required_argument, NULL, OPT_PLUTOCTL},
 	{"frr-vty-dir", required_argument, NULL, OPT_VTYDIR},
 	{"updown", required_argument, NULL, OPT_UPDOWN},
+	{"show-secrets", no_argument, NULL, OPT_SHOWSECRETS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -118,16 +120,16 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(m->base);
 }
 
-/* -n / -nv: load, report, exit. */
+/* -n / -nv: load, report, exit (inline keys printed only when asked). */
 static int
-check_only(const char *path, int verbose)
+check_only(const char *path, int verbose, bool secrets)
 {
 	struct rd_config *cfg;
 
 	if (conf_load(path, conf_err_stderr, NULL, &cfg) != 0)
 		return 1;
 	if (verbose)
-		conf_print(stdout, cfg);
+		conf_print(stdout, cfg, secrets ? RD_PRINT_SECRETS : 0);
 	else
 		fprintf(stderr, "configuration OK\n");
 	conf_free(cfg);
@@ -139,6 +141,7 @@ main(int argc, char **argv)
 {
 	const char *conf_path = RD_DEFAULT_CONF, *user = ROUTERD_USER, *sock = RD_CONTROL_SOCK;
 	int ch, check = 0, verbose = 0, debug = 0;
+	bool secrets = false;
 	struct main_ctx m;
 	struct rd_config *cfg;
 	struct ctlsrv *ctl;
@@ -164,6 +167,7 @@ main(int argc, char **argv)
 		case OPT_PLUTOCTL: set_path(m.core.paths.pluto_ctl, optarg); break;
 		case OPT_VTYDIR: set_path(m.core.paths.frr_vty_dir, optarg); break;
 		case OPT_UPDOWN: set_path(m.core.paths.updown, optarg); break;
+		case OPT_SHOWSECRETS: secrets = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -172,7 +176,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (check)
-		return check_only(conf_path, verbose);
+		return check_only(conf_path, verbose, secrets);
 
 	log_init("routerd", debug, verbose);
 	if (conf_load(conf_path, conf_err_stderr, NULL, &cfg) != 0)

@@ -334,7 +334,7 @@ print_str(const struct rd_config *c)
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	conf_print(f, c);
+	conf_print(f, c, RD_PRINT_SECRETS);
 	fclose(f);
 	return buf;
 }

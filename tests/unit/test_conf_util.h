@@ -16,7 +16,12 @@ struct tc_diags {
 
 /* Load 'text' as "t.conf"; diagnostics into d; config into *cfg (or freed). */
 int tc_load(const char *text, struct tc_diags *d, struct rd_config **cfg);
+/* The same with an explicit length (the text may hold NUL bytes). */
+int tc_load_len(const char *text, size_t len, struct tc_diags *d, struct rd_config **cfg);
+/* An example file's text, loaded from memory under its path's name. */
 int tc_load_file(const char *path, struct tc_diags *d, struct rd_config **cfg);
+/* conf_load() itself: the file as it is on disk (type, size, mode). */
+int tc_load_path(const char *path, struct tc_diags *d, struct rd_config **cfg);
 /* Does any diagnostic contain 'fragment'? */
 bool tc_has(const struct tc_diags *d, const char *fragment);
 void tc_dump(const struct tc_diags *d);
