@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,8 +44,14 @@ privs_drop(const char *user)
 		log_warnx("privileges: cannot become %s (capng_change_id)", user);
 		return -1;
 	}
-	log_info("privileges: running as %s (uid %u), capabilities: cap_net_admin", user,
-		 (unsigned)pw->pw_uid);
+	/* Nothing routerd runs from now on may gain privileges (setuid or
+	 * file capabilities): it runs libreswan's tools through routerd-priv. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		log_warn("privileges: no_new_privs");
+		return -1;
+	}
+	log_info("privileges: running as %s (uid %u), capabilities: cap_net_admin, "
+		 "no_new_privs", user, (unsigned)pw->pw_uid);
 	return 0;
 }
 

@@ -6,7 +6,8 @@
  * Become 'user' (its primary group plus supplementary groups, so group
  * access to FRR's vty sockets and pluto's control socket keeps working),
  * keeping CAP_NET_ADMIN only (permitted, effective and ambient-free;
- * bounding set cleared). Returns 0 or -1 (logged).
+ * bounding set cleared), with no_new_privs set (nothing it executes gains
+ * privileges). Returns 0 or -1 (logged).
  */
 int privs_drop(const char *user);
 
