@@ -69,6 +69,8 @@ client_free(struct client *cl)
 			break;
 		}
 	s->st.clients--;
+	if (cl->peer.role == CTL_ROLE_VIEW)
+		s->st.view_clients--;
 	event_free(cl->rev);
 	event_free(cl->wev);
 	event_free(cl->tev);
@@ -348,11 +350,13 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 		close(cfd);
 		return;
 	}
-	if (s->st.clients >= CTL_CLIENTS_MAX) {
+	if (s->st.clients >= CTL_CLIENTS_MAX ||
+	    (peer.role == CTL_ROLE_VIEW && s->st.view_clients >= CTL_VIEW_CLIENTS_MAX)) {
 		s->st.busy++;
 		if (log_rl_allow(&s->rl_refused))
-			log_warnx("control: pid %d uid %u turned away: %d clients already",
-				  (int)peer.pid, (unsigned)peer.uid, CTL_CLIENTS_MAX);
+			log_warnx("control: pid %d uid %u turned away: %u clients already (%u "
+				  "read-only)", (int)peer.pid, (unsigned)peer.uid, s->st.clients,
+				  s->st.view_clients);
 		turn_away(cfd, "too many control clients at once; try again");
 		return;
 	}
@@ -369,6 +373,8 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 	cl->next = s->clients;
 	s->clients = cl;
 	s->st.clients++;
+	if (peer.role == CTL_ROLE_VIEW)
+		s->st.view_clients++;
 	s->st.accepted++;
 	if (cl->rev == NULL || cl->wev == NULL || cl->tev == NULL) {
 		client_free(cl);

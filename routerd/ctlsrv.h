@@ -19,6 +19,8 @@
  *                       replaced by an error
  *   CTL_CLIENTS_MAX     clients at once; the next one gets an error reply
  *                       and is closed
+ *   CTL_VIEW_CLIENTS_MAX read-only clients at once, so they cannot take
+ *                       every place from an administrator
  * Replies are written without blocking, as the client's socket accepts
  * them, so a client that never reads cannot stall the event loop.
  */
@@ -34,6 +36,7 @@
 #define CTL_REPLY_TIMEOUT_MS 10000
 #define CTL_REPLY_MAX (16u << 20)
 #define CTL_CLIENTS_MAX 16
+#define CTL_VIEW_CLIENTS_MAX 8
 
 struct core;
 struct ctlsrv;
@@ -62,6 +65,7 @@ struct ctlsrv_stats {
 	unsigned long timeouts;         /* request or reply deadline passed */
 	unsigned long denied;           /* a command above the client's role */
 	unsigned clients;               /* connected now */
+	unsigned view_clients;          /* of which read-only */
 };
 
 /*

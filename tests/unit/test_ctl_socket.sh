@@ -10,7 +10,8 @@
 #   4. a client that does not read its (large) reply does not hold others
 #      up, and still gets the whole reply when it reads;
 #   5. a member of the view group may show but not drain; a member of the
-#      admin group may drain (skipped without those groups or without root).
+#      admin group may drain; read-only clients hold at most 8 places
+#      (skipped without those groups or without root).
 # Exit 77 (skip) without python3.
 set -u
 
@@ -222,6 +223,35 @@ else:
     d = as_user([], b'{"command":"show"}\n')
     if reply(d) is not None:
         fail("a user in neither group got a reply")
+    # read-only clients hold at most 8 places: the 9th is turned away while
+    # root still gets in
+    rfd, wfd = os.pipe()
+    gor, gow = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rfd)
+        os.close(gow)
+        os.setgroups([view])
+        os.setgid(65534)
+        os.setuid(65534)
+        held = [connect() for _ in range(8)]
+        ninth = connect()
+        os.write(wfd, read_all(ninth) or b"-")
+        os.read(gor, 1)             # the 8 stay open until the parent is done
+        os._exit(0)
+    os.close(wfd)
+    os.close(gor)
+    d = os.read(rfd, 65536)
+    r = reply(d)
+    if r is None or "too many" not in r.get("error", ""):
+        fail("9th read-only client: %r" % (d,))
+    r = reply(request(b'{"command":"show","connection":"c5"}\n'))
+    if r is None or r.get("ok") is not True:
+        fail("root beside 8 read-only clients: %r" % (r,))
+    os.write(gow, b"x")
+    os.close(rfd)
+    os.close(gow)
+    os.waitpid(pid, 0)
 sys.exit(1 if fails else 0)
 EOF
 rc=$?
