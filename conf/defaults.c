@@ -112,6 +112,9 @@ finish_tunnel(struct rd_parse *p, struct rd_connection *c, struct rd_pconn *pc, 
 	if (!(m.o.set & OBIT(O_REMOTE_OUTSIDE)) && peer != NULL)
 		m.t.remote_outside = peer->address;
 	h = &m.t.health;
+	/* routerd at the far end speaks IKEv2: no IKEv1 twin conn for it. */
+	if (peer != NULL && peer->far_end == RD_FAR_END_ROUTERD && !(m.o.set & OBIT(O_IKE)))
+		m.t.ike_versions = RD_IKEV2;
 	if (peer != NULL && peer->far_end == RD_FAR_END_GENERIC) {
 		/* A peer that is not routerd (conf.h, enum rd_far_end). */
 		if (!(m.o.set & OBIT(O_BFD_RX)))

@@ -70,6 +70,36 @@ whack(struct swan *s, const char *op, const char *name)
 		     name ? "--name" : NULL, name, NULL);
 }
 
+/* whack OP on tunnel conn 'name', and on its IKEv1 twin when 'twin'. */
+static int
+whack_both(struct swan *s, const char *op, const char *name, bool twin)
+{
+	char v1[SWAN_CONN_NAME_MAX + sizeof(SWAN_V1_SUFFIX)];
+	int rc = whack(s, op, name);
+
+	snprintf(v1, sizeof(v1), "%s%s", name, SWAN_V1_SUFFIX);
+	if (twin)
+		whack(s, op, v1);
+	return rc;
+}
+
+const struct swan_tun *
+swan_tun_by_conn(const struct swan *s, const char *name)
+{
+	size_t n = strlen(SWAN_V1_SUFFIX);
+
+	for (size_t i = 0; i < s->ntuns; i++) {
+		const struct swan_tun *t = &s->tuns[i];
+		size_t l = strlen(t->name);
+
+		if (strcmp(t->name, name) == 0 ||
+		    (t->dual && strncmp(t->name, name, l) == 0 &&
+		     strcmp(name + l, SWAN_V1_SUFFIX) == 0 && strlen(name) == l + n))
+			return t;
+	}
+	return NULL;
+}
+
 /*
  * Did whack reach pluto? whack exits 33 and says "Pluto is not running" /
  * "is Pluto running?" when pluto.ctl is absent or refuses. (A bare connect()
@@ -222,12 +252,12 @@ forget(struct swan *s, const char *name)
 
 /* Delete conn 'name' from pluto and remove its file. */
 static void
-remove_conn(struct swan *s, const char *name, const char *why)
+remove_conn(struct swan *s, const char *name, bool twin, const char *why)
 {
 	char path[RD_PATH_MAX + 2 * SWAN_CONN_NAME_MAX];
 
 	log_info("libreswan: %s %s", name, why);
-	whack(s, "--delete", name);
+	whack_both(s, "--delete", name, twin);
 	forget(s, name);
 	if (conn_path(s, name, path, sizeof(path)) == 0 && unlink(path) < 0 && errno != ENOENT)
 		log_warn("libreswan: unlink %s", path);
@@ -279,7 +309,7 @@ remove_if_stale(struct swan *s, const char *name, int dfd, const char *file, voi
 {
 	(void)dfd;
 	if (!in_config(arg, file))
-		remove_conn(s, name, "no longer configured: removed");
+		remove_conn(s, name, true, "no longer configured: removed");
 }
 
 /*
@@ -382,12 +412,29 @@ add_conns(struct swan *s, char *const *names, char *const *texts, size_t n)
 		if (m > 1)
 			log_warnx("libreswan: adding %zu conns at once failed: one by one", m);
 		for (size_t j = 0; j < m; j++) {
-			conn_path(s, names[i + j], cpath, sizeof(cpath));
+			const struct swan_tun *t = swan_tun_by_conn(s, names[i + j]);
+
+			/* an IKEv1 twin lives in its tunnel's file */
+			conn_path(s, t ? t->name : names[i + j], cpath, sizeof(cpath));
 			if (m > 1)
 				whack(s, "--delete", names[i + j]);
 			if (ipsec(s, NULL, 0, "addconn", "--ctlsocket", s->paths.pluto_ctl,
-				  "--config", cpath, names[i + j], NULL) != 0)
-				failed++;
+				  "--config", cpath, names[i + j], NULL) == 0)
+				continue;
+			/* An IKEv1 twin pluto refuses (Debian's pluto drops IKEv1
+			 * unless 'ikev1-policy=accept' is in config setup) leaves
+			 * the tunnel working with IKEv2: warn, do not fail. */
+			if (t != NULL && strcmp(t->name, names[i + j]) != 0) {
+				static struct log_rl rl = LOG_RL_INIT("libreswan: IKEv1 twins refused");
+
+				if (log_rl_allow(&rl))
+					log_warnx("libreswan: %s not added: pluto refuses IKEv1 "
+						  "conns (set ikev1-policy=accept in ipsec.conf's "
+						  "config setup to accept IKEv1 peers); %s takes "
+						  "IKEv2 only", names[i + j], t->name);
+				continue;
+			}
+			failed++;
 		}
 	}
 	free(out);
@@ -403,6 +450,7 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 	char name[SWAN_CONN_NAME_MAX], path[RD_PATH_MAX + 2 * SWAN_CONN_NAME_MAX];
 	size_t ntext = 0, k = 0;
 	char **text, **adds;            /* adds: names, then their texts */
+	char (*v1names)[SWAN_CONN_NAME_MAX + sizeof(SWAN_V1_SUFFIX)] = NULL;
 	size_t nadds = 0;
 	int err = 0, failed = 0;
 
@@ -413,7 +461,8 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 		return -EINVAL;
 	if ((text = calloc(ntext ? ntext : 1, sizeof(*text))) == NULL)
 		return -ENOMEM;
-	if ((adds = calloc(ntext ? 2 * ntext : 1, sizeof(*adds))) == NULL) {
+	/* adds: [0, 2 ntext) names (a tunnel's IKEv1 twin too), then their texts */
+	if ((adds = calloc(ntext ? 4 * ntext : 1, sizeof(*adds))) == NULL) {
 		free(text);
 		return -ENOMEM;
 	}
@@ -430,6 +479,11 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 				return err < 0 ? err : -EINVAL;
 			}
 		}
+	if ((v1names = calloc(ntext ? ntext : 1, sizeof(*v1names))) == NULL) {
+		free_texts(text, ntext);
+		free(adds);
+		return -ENOMEM;
+	}
 	if ((mkdir(s->conn_dir, 0755) < 0 && errno != EEXIST) ||
 	    (err = swan_write_atomic(s->paths.ipsec_secrets, 0600, render_secrets, cfg)) < 0 ||
 	    (err = swan_write_atomic(s->paths.ipsec_include, 0644, render_include,
@@ -437,6 +491,7 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 		err = err < 0 ? err : -errno;
 		free_texts(text, ntext);
 		free(adds);
+		free(v1names);
 		return err;
 	}
 	whack(s, "--rereadsecrets", NULL);
@@ -448,7 +503,7 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 			if (conf_find_tunnel(cfg, c->name, c->tunnels[j].name, NULL))
 				continue;
 			if (swan_conn_name(c, &c->tunnels[j], name, sizeof(name)) == 0)
-				remove_conn(s, name, "removed");
+				remove_conn(s, name, swan_dual(&c->tunnels[j]), "removed");
 		}
 	if (prev == NULL)
 		remove_stale(s, cfg);
@@ -465,13 +520,15 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 			swan_conn_name(c, t, name, sizeof(name));       /* checked above */
 			conn_path(s, name, path, sizeof(path));
 			strcpy(s->tuns[s->ntuns].name, name);
+			s->tuns[s->ntuns].dual = swan_dual(t);
 			s->tuns[s->ntuns++].ifnum = t->ifnum;
 			if (!tunnel_changed(s, prev, c, t, &o, text[k], path))
 				continue;
 			/* Pluto can hold the conn only if it had a file (loaded at
 			 * pluto's start or by a previous routerd) or prev had it. */
-			bool known = prev ? conf_find_tunnel(prev, c->name, t->name, NULL) != NULL
-					  : access(path, F_OK) == 0;
+			const struct rd_tunnel *was = prev ? conf_find_tunnel(prev, c->name,
+									      t->name, NULL) : NULL;
+			bool known = prev ? was != NULL : access(path, F_OK) == 0;
 			log_info("libreswan: %s (ipsec%u) %s", name, t->ifnum,
 				 known ? "changed: replacing" : "new: adding");
 			if ((err = swan_write_atomic(path, 0644, put_text, text[k])) < 0) {
@@ -480,11 +537,19 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 				continue;
 			}
 			if (known)
-				whack(s, "--delete", name);
+				whack_both(s, "--delete", name, swan_dual(t) || was == NULL ||
+					   swan_dual(was));
 			adds[nadds] = s->tuns[s->ntuns - 1].name;
-			adds[ntext + nadds++] = text[k];
+			adds[2 * ntext + nadds++] = text[k];
+			if (s->tuns[s->ntuns - 1].dual) {       /* same text: both conns */
+				snprintf(v1names[k], sizeof(v1names[k]), "%s%s", name,
+					 SWAN_V1_SUFFIX);
+				adds[nadds] = v1names[k];
+				adds[2 * ntext + nadds++] = (char *)"";
+			}
 		}
-	failed += add_conns(s, adds, adds + ntext, nadds);
+	failed += add_conns(s, adds, adds + 2 * ntext, nadds);
+	free(v1names);
 	free(adds);
 	free_texts(text, ntext);
 	return failed ? -EIO : 0;
@@ -521,7 +586,8 @@ ike_down(void *state, const struct rd_config *cfg, uint32_t ifnum)
 	if (tunnel_name(cfg, ifnum, name) == NULL)
 		return -ENOENT;
 	/* --down deletes the SAs and keeps the conn loaded for a later up. */
-	return whack(state, "--down", name) < 0 ? -EIO : 0;
+	return whack_both(state, "--down", name,
+			  swan_dual(conf_tunnel_by_ifnum(cfg, ifnum, NULL))) < 0 ? -EIO : 0;
 }
 
 static int
@@ -687,6 +753,24 @@ swan_poll_apply(struct swan *s, struct swan_poll_res *r, uint64_t seq0)
 		s->pluto_up = 1;
 		s->env.notify(s->env.arg, &o);
 	}
+	/* A tunnel is up if its IKEv2 conn or its IKEv1 twin is. */
+	for (size_t i = 0; i < s->ntuns; i++) {
+		char v1[SWAN_CONN_NAME_MAX + sizeof(SWAN_V1_SUFFIX)];
+		const struct swan_conn_status *t1;
+		struct swan_conn_status *c;
+
+		snprintf(v1, sizeof(v1), "%s%s", s->tuns[i].name, SWAN_V1_SUFFIX);
+		if (!s->tuns[i].dual || (t1 = swan_status_get(now, v1, false)) == NULL ||
+		    (c = swan_status_get(now, s->tuns[i].name, true)) == NULL)
+			continue;
+		c->ike = c->ike || t1->ike;
+		c->child = c->child || t1->child;
+		if (t1->have_bytes) {
+			c->inbytes = (c->have_bytes ? c->inbytes : 0) + t1->inbytes;
+			c->outbytes = (c->have_bytes ? c->outbytes : 0) + t1->outbytes;
+			c->have_bytes = true;
+		}
+	}
 	for (size_t i = 0; i < s->ntuns; i++) {
 		const struct swan_conn_status *c = swan_status_get(now, s->tuns[i].name, false);
 		bool ike = c && c->ike, child = c && c->child;
@@ -756,7 +840,7 @@ ike_fini(void *state, const struct rd_config *cfg)
 		return;
 	if (cfg && s->pluto_up != 0)
 		for (size_t i = 0; i < s->ntuns; i++)
-			whack(s, "--delete", s->tuns[i].name);
+			whack_both(s, "--delete", s->tuns[i].name, s->tuns[i].dual);
 	/* Leave an empty secrets file and the include (pluto's ipsec.conf
 	 * still includes them); remove the conn files. */
 	swan_write_atomic(s->paths.ipsec_secrets, 0600, render_secrets, &empty);

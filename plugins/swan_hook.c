@@ -75,9 +75,7 @@ swan_hook_handle(struct swan *s, const struct hookmsg *m)
 	const struct swan_tun *t = NULL;
 	char reason[96];
 
-	for (size_t i = 0; i < s->ntuns; i++)
-		if (strcmp(s->tuns[i].name, m->connection) == 0)
-			t = &s->tuns[i];
+	t = swan_tun_by_conn(s, m->connection);        /* an IKEv1 twin: its tunnel */
 	if (t == NULL || t->ifnum != m->reqid) {
 		static struct log_rl rl = LOG_RL_INIT("libreswan: hook messages for no tunnel");
 

@@ -8,11 +8,17 @@
 /* A tunnel routerd has handed to pluto: conn name <-> ifnum (reqid). */
 struct swan_tun {
 	char name[SWAN_CONN_NAME_MAX];
+	bool dual;                      /* also an IKEv1 conn, name + SWAN_V1_SUFFIX */
 	uint32_t ifnum;
 	uint64_t heard;                 /* heard_seq of the hook's last report on it */
 };
 
 struct swan_hook_rx;
+struct swan;
+
+/* The tunnel conn 'name' belongs to (its IKEv2/only conn or its IKEv1
+ * twin); NULL when none. */
+const struct swan_tun *swan_tun_by_conn(const struct swan *s, const char *name);
 
 struct swan {
 	struct rd_backend_env env;

@@ -292,31 +292,60 @@ peer_behind_nat(const struct rd_config *cfg, const struct rd_connection *c)
 	return false;
 }
 
+bool
+swan_dual(const struct rd_tunnel *t)
+{
+	return (t->ike_versions & RD_IKEV1) && (t->ike_versions & RD_IKEV2);
+}
+
+static int render_one(FILE *f, const struct rd_config *cfg, const struct rd_connection *c,
+		      const struct rd_tunnel *t, const struct swan_render_opts *o, bool v2);
+
 int
 swan_render_conn(FILE *f, const struct rd_config *cfg, const struct rd_connection *c,
 		 const struct rd_tunnel *t, const struct swan_render_opts *o)
+{
+	int err = render_one(f, cfg, c, t, o, (t->ike_versions & RD_IKEV2) != 0);
+
+	if (err == 0 && swan_dual(t))
+		err = render_one(f, cfg, c, t, o, false);
+	return err;
+}
+
+/* One conn: the IKEv2 one (named for the tunnel) or the IKEv1 one. */
+static int
+render_one(FILE *f, const struct rd_config *cfg, const struct rd_connection *c,
+	   const struct rd_tunnel *t, const struct swan_render_opts *o, bool v2)
 {
 	char name[SWAN_CONN_NAME_MAX], ike[SWAN_ALG_MAX], esp[SWAN_ALG_MAX];
 	char l[16], r[16];
 	uint32_t left = swan_left(cfg, t), right = swan_right(cfg, c, t);
 	int err;
-	bool v2 = t->ike_versions & RD_IKEV2;
+	bool v1_twin = !v2 && swan_dual(t);
+	struct rd_tunnel tv1;
+	const struct rd_tunnel *pt = t;         /* what the proposals are for */
 
 	if ((err = swan_conn_name(c, t, name, sizeof(name))) < 0)
 		return err;
+	if (v1_twin) {
+		strcat(name, SWAN_V1_SUFFIX);   /* SWAN_CONN_NAME_MAX has room */
+		tv1 = *t;
+		tv1.ike_versions = RD_IKEV1;
+		pt = &tv1;
+	}
 	if (left == 0 || right == 0 || t->ifnum < 2 || t->ifnum > SWAN_REQID_MAX ||
 	    !(t->ike_versions & (RD_IKEV1 | RD_IKEV2)) || (unsigned)t->dpd_action >= N(dpd_action))
 		return -EINVAL;
 	if (o->updown[0] && (!safe_word(o->updown, "/+") || !safe_word(o->hook_sock, "/+")))
 		return -EINVAL;
-	if ((err = swan_ike_proposals(t, ike, sizeof(ike))) < 0 ||
-	    (err = swan_esp_proposals(t, esp, sizeof(esp))) < 0)
+	if ((err = swan_ike_proposals(pt, ike, sizeof(ike))) < 0 ||
+	    (err = swan_esp_proposals(pt, esp, sizeof(esp))) < 0)
 		return err;
 	rd_ip_str(left, l);
 	rd_ip_str(right, r);
 
 	fprintf(f, "conn %s\n", name);
-	fprintf(f, "\tauto=%s\n", t->startup == RD_STARTUP_START ? "start" : "add");
+	fprintf(f, "\tauto=%s\n", t->startup == RD_STARTUP_START && !v1_twin ? "start" : "add");
 	fprintf(f, "\ttype=tunnel\n\tauthby=secret\n");
 	fprintf(f, "\tikev2=%s\n", v2 ? "insist" : "no");
 	/*

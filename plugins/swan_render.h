@@ -36,8 +36,8 @@
 
 #include "conf.h"
 
-#define SWAN_CONN_NAME_MAX (2 * RD_NAME_MAX + 4)
-#define SWAN_ALG_MAX 1024
+#define SWAN_CONN_NAME_MAX (2 * RD_NAME_MAX + 12)
+#define SWAN_ALG_MAX 4096
 
 struct swan_render_opts {
 	const char *updown;     /* hook program path ("" = no leftupdown) */
@@ -50,6 +50,15 @@ struct swan_render_opts {
 int swan_conn_name(const struct rd_connection *c, const struct rd_tunnel *t,
 		   char *buf, size_t len);
 
+/*
+ * A libreswan 4.x conn speaks one IKE version (ikev2=yes|no; "permit" is
+ * gone). A tunnel that accepts both gets two conns, its own name for IKEv2
+ * and this suffix for IKEv1, in the same file, with the same reqid and
+ * interface: the peer picks one by the version it speaks.
+ */
+#define SWAN_V1_SUFFIX "-ikev1"
+/* The tunnel has an IKEv1 conn beside its IKEv2 one. */
+bool swan_dual(const struct rd_tunnel *t);
 /* Proposal strings (libreswan syntax) for a tunnel's phase 1 / phase 2. */
 int swan_ike_proposals(const struct rd_tunnel *t, char *buf, size_t len);
 int swan_esp_proposals(const struct rd_tunnel *t, char *buf, size_t len);
@@ -59,7 +68,7 @@ uint32_t swan_left(const struct rd_config *cfg, const struct rd_tunnel *t);
 uint32_t swan_right(const struct rd_config *cfg, const struct rd_connection *c,
 		    const struct rd_tunnel *t);
 
-/* One conn section. */
+/* The tunnel's conn section(s): one, or the IKEv2 and IKEv1 ones (swan_dual()). */
 int swan_render_conn(FILE *f, const struct rd_config *cfg, const struct rd_connection *c,
 		     const struct rd_tunnel *t, const struct swan_render_opts *o);
 /* One tunnel's conn file: a header line and its conn section. */

@@ -28,6 +28,7 @@ rd_site_dirs() {
 	cat > "$d/pluto/ipsec.conf" <<-EOF
 	config setup
 	 	uniqueids=no
+	 	ikev1-policy=accept
 	 	logfile=$RD_LOGDIR/$1-pluto-file.log
 	 	logtime=yes
 

@@ -74,7 +74,7 @@ for s in a b; do
 	d=$dir/$s; ns=$na; [ $s = b ] && ns=$nb
 	mkdir -p "$d/run" "$d/nss" "$d/ipsec.d"
 	ipsec initnss --nssdir "$d/nss" >/dev/null
-	printf 'config setup\n\tlogfile=%s/pluto.log\n\tplutodebug=none\ninclude %s/routerd.conf\n' \
+	printf 'config setup\n\tlogfile=%s/pluto.log\n\tplutodebug=none\n\tikev1-policy=accept\ninclude %s/routerd.conf\n' \
 		"$d" "$d" >"$d/ipsec.conf"
 	: >"$d/routerd.conf"; install -m 600 /dev/null "$d/secrets"
 	ip netns exec "$ns" ipsec pluto --config "$d/ipsec.conf" --rundir "$d/run" \

@@ -383,6 +383,54 @@ test_slow_pluto(void **state)
 	(void)state;
 }
 
+/* A tunnel taking both IKE versions has an IKEv1 twin conn: added with it,
+ * downed with it, and its SAs count as the tunnel's; a twin pluto refuses
+ * (ikev1-policy) leaves the tunnel working. */
+static void
+test_ikev1_twin(void **state)
+{
+	struct rd_config a;
+	struct rd_connection ca;
+	struct rd_peer pa;
+	char *c;
+
+	config(&a, &ca, &pa, 2);
+	ca.tunnels[1].ike_versions = RD_IKEV1 | RD_IKEV2;
+	assert_int_equal(rd_ike_libreswan.apply(st, NULL, &a), 0);
+	c = calls();
+	assert_int_equal(count(c, " rd-vpn-t1 rd-vpn-t2 rd-vpn-t2-ikev1\n"), 1);
+	/* the IKEv1 twin is up: the tunnel is up */
+	put("showstates",
+	    "000 #1: \"rd-vpn-t2-ikev1\":500 STATE_MAIN_R3 (ISAKMP SA established); x\n"
+	    "000 #2: \"rd-vpn-t2-ikev1\":500 STATE_QUICK_R2 (IPsec SA established); x\n");
+	nobs = 0;
+	assert_int_equal(rd_ike_libreswan.poll(st, &a), 0);
+	assert_int_equal(nobs, 3);                      /* backend, IKE, Child */
+	assert_int_equal(obs[2].kind, RD_OBS_CHILD);
+	assert_int_equal(obs[2].ifnum, 3);
+	assert_true(obs[2].up);
+	calls();
+	assert_int_equal(rd_ike_libreswan.down(st, &a, 3), 0);
+	assert_int_equal(rd_ike_libreswan.down(st, &a, 2), 0);
+	c = calls();
+	assert_int_equal(count(c, "--down --name rd-vpn-t2-ikev1\n"), 1);
+	assert_int_equal(count(c, "-ikev1"), 1);        /* t1 has no twin */
+	/* pluto refuses the twin: the tunnel's conn is still added, no error */
+	ca.tunnels[1].p2_lifetime = 1800;
+	put("addfail", "rd-vpn-t2-ikev1\n");
+	{
+		struct rd_config b;
+		struct rd_connection cb;
+		struct rd_peer pb;
+
+		config(&b, &cb, &pb, 2);
+		cb.tunnels[1].ike_versions = RD_IKEV1 | RD_IKEV2;
+		cb.tunnels[1].p2_lifetime = 1800;
+		assert_int_equal(rd_ike_libreswan.apply(st, &a, &b), 0);
+	}
+	(void)state;
+}
+
 /* Run the loop until n notifications are in (5 s at most). */
 static void
 loop_until(int n)
@@ -562,6 +610,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_apply_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_pluto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ikev1_twin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_background, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook_burst, setup, teardown),
