@@ -347,10 +347,14 @@ decide_tunnels(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_T
 			 * nothing outbound changes (with a large table, an
 			 * outbound change keeps bgpd busy before it gets to
 			 * the rejection). A failed probe is one-sided: the
-			 * adverts go at once. */
+			 * adverts go at once, unless the connection steers
+			 * its far end (the survivor's adverts win there,
+			 * which also covers a tunnel dead one way only, and
+			 * an outbound walk of the dead session's table would
+			 * only delay the steering in bgpd). */
 			t->advertise = dynamic &&
 				       (t->usable || (sick && t->neighbor_enabled && o->bgp_up &&
-						      !o->probe_failed));
+						      (!o->probe_failed || c->steer)));
 			if (t->in_hold_down)
 				eval_at(out, hold_expiry(c, o));
 			if (sick && t->neighbor_enabled)

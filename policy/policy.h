@@ -227,7 +227,8 @@ struct pol_state {
  *               hold-down nor drained; else the lowest priority not DOWN;
  *               else the lowest priority.
  *  advertise  = dynamic && (usable || rejected with the session kept (BGP
- *               up, neighbor enabled) and only BFD failed); adv = gateway prefixes (less those a
+ *               up, neighbor enabled) and only BFD failed, or the
+ *               connection steers: the survivor's steered adverts win); adv = gateway prefixes (less those a
  *               failed LAN check withdraws, see pol_decide_checked()), in hub mode plus
  *               the prefixes (peer prefixes, static routes) of every other
  *               connection that is not DOWN, excluding connections of the
