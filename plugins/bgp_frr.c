@@ -433,15 +433,33 @@ bfdn_sync(struct frr_state *st)
 	log_info("frr: BFD state changes from bfdd's control socket %s", path);
 }
 
-/* Run a show command on daemon d; *text is malloc'ed. */
+/* Run a show command on daemon d; *text is malloc'ed. A reply over the
+ * vty limit is a reply routerd does not take, not a lost daemon. */
 static int
 show(struct frr_state *st, int d, const char *cmd, char **text)
 {
 	uint8_t status;
 	int err = frr_vty_cmd(&st->vty[d], cmd, &status, text);
 
-	if (err < 0)
+	if (err == -EMSGSIZE) {
+		static struct log_rl rl = LOG_RL_INIT("frr: replies over the size limit");
+
+		if (log_rl_allow(&rl))
+			log_warnx("frr: '%s': reply over the size limit: skipped", cmd);
+	} else if (err < 0) {
 		lost(st, d, err);
+	}
+	return err;
+}
+
+/* A reply routerd does not understand: logged (rate-limited), skipped. */
+static int
+not_understood(const char *cmd, int err)
+{
+	static struct log_rl rl = LOG_RL_INIT("frr: replies not understood");
+
+	if (err == -EINVAL && log_rl_allow(&rl))
+		log_warnx("frr: '%s': reply not understood: skipped, nothing changed", cmd);
 	return err;
 }
 
@@ -459,7 +477,7 @@ poll_bgp(struct frr_state *st)
 	err = frr_json_bgp_summary(text, on_bgp_peer, st);
 	free(text);
 	if (err < 0)
-		return err;
+		return not_understood("show bgp summary json", err);
 	for (size_t i = 0; i < st->nnbrs; i++) {
 		struct frr_bgp_peer gone = { .addr = st->nbrs[i].peer };
 
@@ -489,6 +507,7 @@ frr_poll(void *state, const struct rd_config *cfg)
 			return err;
 		err = frr_json_bfd_peers(text, on_bfd_peer, st);
 		free(text);
+		not_understood("show bfd peers json", err);
 	}
 	return err;
 }
