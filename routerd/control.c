@@ -62,6 +62,10 @@ probe_json(const struct probe_info *pi)
 	json_object_object_add(o, "replies_in_a_row", json_object_new_int64(f->ok_run));
 	json_object_object_add(o, "lost_in_a_row", json_object_new_int64(f->lost_run));
 	json_object_object_add(o, "rtt_us", json_object_new_int64(f->last_rtt_us));
+	json_object_object_add(o, "srtt_us", json_object_new_int64(f->srtt_us));
+	json_object_object_add(o, "rttvar_us", json_object_new_int64(f->rttvar_us));
+	json_object_object_add(o, "fall_extra", json_object_new_int64(f->fall_extra));
+	json_object_object_add(o, "stalls", json_object_new_int64((int64_t)f->stalls));
 	json_object_object_add(o, "error", json_object_new_string(pi->last_error));
 	return o;
 }
@@ -113,6 +117,9 @@ tunnel_json(struct core *c, size_t i, size_t j)
 						       cc->preferred == j));
 	json_object_object_add(o, "usable", json_object_new_boolean(po && po->usable));
 	json_object_object_add(o, "rejecting", json_object_new_boolean(po && po->reject));
+	json_object_object_add(o, "steering", json_object_new_boolean(po && po->steer));
+	json_object_object_add(o, "med", json_object_new_int64(po ? po->med : 0));
+	json_object_object_add(o, "prepend", json_object_new_int64(po ? po->prepend : 0));
 	json_object_object_add(o, "neighbor_enabled",
 			       json_object_new_boolean(po && po->neighbor_enabled));
 	json_object_object_add(o, "accepted_routes", json_object_new_int64(t->accepted));

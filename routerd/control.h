@@ -37,7 +37,8 @@
  *       "since_sec": 1795780800, "last_change_age_sec": 12, "reason": "text",
  *       "ike_up": true, "child_up": true, "bgp_up": true, "health_ok": true,
  *       "drained": false, "hold_down": false, "preferred": true,
- *       "usable": true, "rejecting": false, "neighbor_enabled": true,
+ *       "usable": true, "rejecting": false, "steering": false,
+ *       "med": 100, "prepend": 0, "neighbor_enabled": true,
  *       "accepted_routes": 3, "advertised_routes": 2,
  *       "bytes_in": 123, "bytes_out": 456
  *     } ]

@@ -179,6 +179,7 @@ fmt_flags(char *buf, size_t len, struct json_object *t)
 		{ "drained", "drained" },
 		{ "hold_down", "hold-down" },
 		{ "rejecting", "rejecting" },
+		{ "steering", "steering" },
 	};
 	size_t used = 0;
 
