@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs="build-essential autoconf automake libtool pkg-config bison flex
   libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev libcap-ng-dev libevent-dev
-  libjson-c-dev libcmocka-dev"
+  libjson-c-dev libcmocka-dev clang libclang-rt-14-dev"
 run_pkgs="libreswan frr iproute2 nftables iputils-ping jq kmod procps psmisc
   qemu-system-x86 linux-image-amd64 busybox-static bird2"
 
