@@ -18,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/routerd.sh"
 . "$here/customer.sh"
 
-CUST_BFD=1 CUST_IKE=2 CUST_NAT=0
+export CUST_BFD=1 CUST_IKE=2 CUST_NAT=0
 cust_setup
 cust_wait_primary 300
 log "BIRD's BFD sessions: $(birdc_cust show bfd sessions | tail -n +2 | tr -s ' ' | tr '\n' ';')"

@@ -12,7 +12,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/routerd.sh"
 . "$here/customer.sh"
 
-CUST_BFD=0 CUST_IKE=1 CUST_NAT=0
+export CUST_BFD=0 CUST_IKE=1 CUST_NAT=0
 cust_setup
 cust_wait_primary 300
 check "the customer's IKE SAs are IKEv1" sh -c 'echo "$1"; echo "$1" | grep -q "IKEv1" && ! echo "$1" | grep -q "IKEv2"' sh \

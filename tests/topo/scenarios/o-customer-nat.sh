@@ -14,7 +14,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/routerd.sh"
 . "$here/customer.sh"
 
-CUST_BFD=0 CUST_IKE=2 CUST_NAT=1
+export CUST_BFD=0 CUST_IKE=2 CUST_NAT=1
 cust_setup
 cust_wait_primary 300
 check "the customer's ESP runs in UDP (NAT-T)" cust_nat_t
