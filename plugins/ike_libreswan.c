@@ -384,8 +384,15 @@ add_conns(struct swan *s, char *const *names, char *const *texts, size_t n)
 	int failed = 0;
 
 	snprintf(path, sizeof(path), "%s/.addconn-batch", s->conn_dir);
-	for (size_t i = 0; i < n; i += ADD_BATCH) {
-		size_t m = n - i < ADD_BATCH ? n - i : ADD_BATCH, k = 0;
+	for (size_t i = 0, m; i < n; i += m) {
+		size_t k = 0;
+
+		m = n - i < ADD_BATCH ? n - i : ADD_BATCH;
+
+		/* An IKEv1 twin (empty text: its conn is in its tunnel's text)
+		 * stays in its tunnel's batch; argv has room for that one more. */
+		if (i + m < n && texts[i + m][0] == '\0')
+			m++;
 		FILE *f = out ? fopen(path, "w") : NULL;
 		bool ok = f != NULL;
 
