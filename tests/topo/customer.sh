@@ -540,10 +540,15 @@ cust_hq_manual() {
 	mkdir -p "$ipsec" "$frr"
 	MANUAL_DPD="10 30 clear" manual_ipsec_config "$ipsec" add \
 		"tun1:10:10:$HQ_OUT1:$CUST_PUB:$CUST_PSK1" "tun2:11:11:$HQ_OUT2:$CUST_PUB:$CUST_PSK2"
+	# both conns are 0/0 to the same peer, apart only by if_id: pluto
+	# needs overlapip to install the second one's policy
+	sed -i 's/^\([[:space:]]*\)\(auto=.*\)$/\1\2\n\1overlapip=yes/' "$ipsec/ipsec.conf"
+	grep -c overlapip=yes "$ipsec/ipsec.conf" | grep -qx 2 || fail "overlapip not added"
 	MANUAL_BFD=0 MANUAL_BGP_TIMERS="10 30" manual_bgp_config "$frr" "$HQ_ASN" "$HQ_OUT1" "$HQ_LAN" \
 		"$T1_CU_IN:$CUST_ASN:0" "$T2_CU_IN:$CUST_ASN:1"
 	in_parallel start_pluto hq "$ipsec" -- start_frr hq "$frr"
-	in_parallel manual_inside_addr hq 10 "$T1_HQ_IN/30" -- manual_inside_addr hq 11 "$T2_HQ_IN/30"
+	# the inside addresses go on ipsec10/11 once pluto made them: when the
+	# customer has connected (cust_setup)
 }
 
 # ---------------------------------------------------------------------------
@@ -569,6 +574,9 @@ cust_setup() {
 	cust_start_bird
 	cust_start_charon
 	cust_wait_sas 120
+	if ! hq_routerd; then
+		in_parallel manual_inside_addr hq 10 "$T1_HQ_IN/30" -- manual_inside_addr hq 11 "$T2_HQ_IN/30"
+	fi
 }
 
 # hq_routerd: true unless hq is the manual baseline.
