@@ -340,15 +340,8 @@ decide_tunnels(const struct rd_config *cfg, const struct pol_obs (*obs)[RD_MAX_T
 			 * bgpd's), so they see the tunnel recover either way. */
 			sick = dynamic && !o->health_ok && !t->usable;
 			t->reject = sick;
-			/* A steering connection never shuts it for a failed
-			 * check: the survivor carries both directions, and a
-			 * shut session stops its keepalives, so a generic far
-			 * end (BIRD) ended it at its hold timer after a cut of
-			 * 20-30 s and then waited 60 s more to reconnect (seen:
-			 * a hand-back 86 s after the restore instead of ~15 s).
-			 * The BGP hold time ends a really dead one. */
 			t->neighbor_enabled = dynamic && o->child_up &&
-					      (!sick || c->steer || now < shut_due(o));
+					      (!sick || now < shut_due(o));
 			/* BFD is symmetric: the far end sees the failure too
 			 * and acts on its own, so while the session is kept
 			 * nothing outbound changes (with a large table, an

@@ -161,8 +161,7 @@ struct pol_state {
  *               only BFD failed: BFD is symmetric, the far end sees the
  *               failure and acts itself, so the adverts stay; a failed
  *               probe (one-sided) withdraws them at once.
- *  neighbor   = dynamic && child_up && (health_ok || usable || steer
- *               connection (see steer) || the check
+ *  neighbor   = dynamic && child_up && (health_ok || usable || the check
  *               failed less than POL_HEALTH_SHUT_MS ago): a lost child SA
  *               disables the BGP neighbor at once, a failed health check
  *               after POL_HEALTH_SHUT_MS (next_eval_ms is armed for it), so

@@ -292,17 +292,11 @@ test_probe_withdraws(void **state)
 		assert_int_equal(s.tunnels[0][0].nadv, probe ? 0 : 2);
 		assert_string_equal(s.conns[0].reason, probe ? "tun1: probe down" : "tun1: BFD down");
 		pol_state_free(&s);
-		/* A steering connection keeps them: its survivor's win; and
-		 * it keeps the session past POL_HEALTH_SHUT_MS (its far end
-		 * must not hold-time it out during a cut). */
+		/* A steering connection keeps them: its survivor's win. */
 		t.conns[0].steer = true;
 		tc_decide(&t, obs, S(1000), &s);
 		assert_true(s.tunnels[0][0].reject);
 		assert_true(s.tunnels[0][0].advertise);
-		pol_state_free(&s);
-		tc_decide(&t, obs, S(999) + POL_HEALTH_SHUT_MS + 1, &s);
-		assert_true(s.tunnels[0][0].neighbor_enabled);
-		assert_true(s.tunnels[0][0].reject);
 		assert_int_equal(s.tunnels[0][0].med, 100);
 		assert_true(s.tunnels[0][1].steer);
 		pol_state_free(&s);
