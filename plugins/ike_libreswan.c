@@ -74,29 +74,21 @@ whack(struct swan *s, const char *op, const char *name)
 static int
 whack_both(struct swan *s, const char *op, const char *name, bool twin)
 {
-	char v1[SWAN_CONN_NAME_MAX + sizeof(SWAN_V1_SUFFIX)];
+	char v1[SWAN_CONN_NAME_MAX];
 	int rc = whack(s, op, name);
 
-	snprintf(v1, sizeof(v1), "%s%s", name, SWAN_V1_SUFFIX);
 	if (twin)
-		whack(s, op, v1);
+		whack(s, op, swan_v1_name(name, v1));
 	return rc;
 }
 
 const struct swan_tun *
 swan_tun_by_conn(const struct swan *s, const char *name)
 {
-	size_t n = strlen(SWAN_V1_SUFFIX);
-
-	for (size_t i = 0; i < s->ntuns; i++) {
-		const struct swan_tun *t = &s->tuns[i];
-		size_t l = strlen(t->name);
-
-		if (strcmp(t->name, name) == 0 ||
-		    (t->dual && strncmp(t->name, name, l) == 0 &&
-		     strcmp(name + l, SWAN_V1_SUFFIX) == 0 && strlen(name) == l + n))
-			return t;
-	}
+	for (size_t i = 0; i < s->ntuns; i++)
+		if (strcmp(s->tuns[i].name, name) == 0 ||
+		    (s->tuns[i].v1[0] && strcmp(s->tuns[i].v1, name) == 0))
+			return &s->tuns[i];
 	return NULL;
 }
 
@@ -457,7 +449,6 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 	char name[SWAN_CONN_NAME_MAX], path[RD_PATH_MAX + 2 * SWAN_CONN_NAME_MAX];
 	size_t ntext = 0, k = 0;
 	char **text, **adds;            /* adds: names, then their texts */
-	char (*v1names)[SWAN_CONN_NAME_MAX + sizeof(SWAN_V1_SUFFIX)] = NULL;
 	size_t nadds = 0;
 	int err = 0, failed = 0;
 
@@ -486,11 +477,6 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 				return err < 0 ? err : -EINVAL;
 			}
 		}
-	if ((v1names = calloc(ntext ? ntext : 1, sizeof(*v1names))) == NULL) {
-		free_texts(text, ntext);
-		free(adds);
-		return -ENOMEM;
-	}
 	if ((mkdir(s->conn_dir, 0755) < 0 && errno != EEXIST) ||
 	    (err = swan_write_atomic(s->paths.ipsec_secrets, 0600, render_secrets, cfg)) < 0 ||
 	    (err = swan_write_atomic(s->paths.ipsec_include, 0644, render_include,
@@ -498,7 +484,6 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 		err = err < 0 ? err : -errno;
 		free_texts(text, ntext);
 		free(adds);
-		free(v1names);
 		return err;
 	}
 	whack(s, "--rereadsecrets", NULL);
@@ -527,7 +512,10 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 			swan_conn_name(c, t, name, sizeof(name));       /* checked above */
 			conn_path(s, name, path, sizeof(path));
 			strcpy(s->tuns[s->ntuns].name, name);
-			s->tuns[s->ntuns].dual = swan_dual(t);
+			if (swan_dual(t))
+				swan_v1_name(name, s->tuns[s->ntuns].v1);
+			else
+				s->tuns[s->ntuns].v1[0] = '\0';
 			s->tuns[s->ntuns++].ifnum = t->ifnum;
 			if (!tunnel_changed(s, prev, c, t, &o, text[k], path))
 				continue;
@@ -548,15 +536,12 @@ ike_apply(void *state, const struct rd_config *prev, const struct rd_config *cfg
 					   swan_dual(was));
 			adds[nadds] = s->tuns[s->ntuns - 1].name;
 			adds[2 * ntext + nadds++] = text[k];
-			if (s->tuns[s->ntuns - 1].dual) {       /* same text: both conns */
-				snprintf(v1names[k], sizeof(v1names[k]), "%s%s", name,
-					 SWAN_V1_SUFFIX);
-				adds[nadds] = v1names[k];
+			if (s->tuns[s->ntuns - 1].v1[0]) {      /* same text: both conns */
+				adds[nadds] = s->tuns[s->ntuns - 1].v1;
 				adds[2 * ntext + nadds++] = (char *)"";
 			}
 		}
 	failed += add_conns(s, adds, adds + 2 * ntext, nadds);
-	free(v1names);
 	free(adds);
 	free_texts(text, ntext);
 	return failed ? -EIO : 0;
@@ -762,12 +747,10 @@ swan_poll_apply(struct swan *s, struct swan_poll_res *r, uint64_t seq0)
 	}
 	/* A tunnel is up if its IKEv2 conn or its IKEv1 twin is. */
 	for (size_t i = 0; i < s->ntuns; i++) {
-		char v1[SWAN_CONN_NAME_MAX + sizeof(SWAN_V1_SUFFIX)];
 		const struct swan_conn_status *t1;
 		struct swan_conn_status *c;
 
-		snprintf(v1, sizeof(v1), "%s%s", s->tuns[i].name, SWAN_V1_SUFFIX);
-		if (!s->tuns[i].dual || (t1 = swan_status_get(now, v1, false)) == NULL ||
+		if (!s->tuns[i].v1[0] || (t1 = swan_status_get(now, s->tuns[i].v1, false)) == NULL ||
 		    (c = swan_status_get(now, s->tuns[i].name, true)) == NULL)
 			continue;
 		c->ike = c->ike || t1->ike;
@@ -847,7 +830,7 @@ ike_fini(void *state, const struct rd_config *cfg)
 		return;
 	if (cfg && s->pluto_up != 0)
 		for (size_t i = 0; i < s->ntuns; i++)
-			whack_both(s, "--delete", s->tuns[i].name, s->tuns[i].dual);
+			whack_both(s, "--delete", s->tuns[i].name, s->tuns[i].v1[0] != '\0');
 	/* Leave an empty secrets file and the include (pluto's ipsec.conf
 	 * still includes them); remove the conn files. */
 	swan_write_atomic(s->paths.ipsec_secrets, 0600, render_secrets, &empty);

@@ -8,7 +8,7 @@
 /* A tunnel routerd has handed to pluto: conn name <-> ifnum (reqid). */
 struct swan_tun {
 	char name[SWAN_CONN_NAME_MAX];
-	bool dual;                      /* also an IKEv1 conn, name + SWAN_V1_SUFFIX */
+	char v1[SWAN_CONN_NAME_MAX];    /* its IKEv1 twin conn (swan_v1_name()); "" if none */
 	uint32_t ifnum;
 	uint64_t heard;                 /* heard_seq of the hook's last report on it */
 };

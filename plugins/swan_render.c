@@ -298,6 +298,16 @@ swan_dual(const struct rd_tunnel *t)
 	return (t->ike_versions & RD_IKEV1) && (t->ike_versions & RD_IKEV2);
 }
 
+char *
+swan_v1_name(const char *name, char buf[SWAN_CONN_NAME_MAX])
+{
+	/* swan_conn_name() names are at most SWAN_CONN_NAME_MAX - 9 long */
+	if ((size_t)snprintf(buf, SWAN_CONN_NAME_MAX, "%s%s", name, SWAN_V1_SUFFIX) >=
+	    SWAN_CONN_NAME_MAX)
+		buf[0] = '\0';
+	return buf;
+}
+
 static int render_one(FILE *f, const struct rd_config *cfg, const struct rd_connection *c,
 		      const struct rd_tunnel *t, const struct swan_render_opts *o, bool v2);
 
@@ -328,7 +338,10 @@ render_one(FILE *f, const struct rd_config *cfg, const struct rd_connection *c,
 	if ((err = swan_conn_name(c, t, name, sizeof(name))) < 0)
 		return err;
 	if (v1_twin) {
-		strcat(name, SWAN_V1_SUFFIX);   /* SWAN_CONN_NAME_MAX has room */
+		char base[SWAN_CONN_NAME_MAX];
+
+		memcpy(base, name, sizeof(base));
+		swan_v1_name(base, name);
 		tv1 = *t;
 		tv1.ike_versions = RD_IKEV1;
 		pt = &tv1;

@@ -59,6 +59,8 @@ int swan_conn_name(const struct rd_connection *c, const struct rd_tunnel *t,
 #define SWAN_V1_SUFFIX "-ikev1"
 /* The tunnel has an IKEv1 conn beside its IKEv2 one. */
 bool swan_dual(const struct rd_tunnel *t);
+/* The IKEv1 twin's name for conn 'name' (SWAN_CONN_NAME_MAX has room); buf. */
+char *swan_v1_name(const char *name, char buf[SWAN_CONN_NAME_MAX]);
 /* Proposal strings (libreswan syntax) for a tunnel's phase 1 / phase 2. */
 int swan_ike_proposals(const struct rd_tunnel *t, char *buf, size_t len);
 int swan_esp_proposals(const struct rd_tunnel *t, char *buf, size_t len);
