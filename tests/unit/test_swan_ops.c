@@ -159,7 +159,8 @@ static const char fake[] =
 	"  cat \"$d/showstates\" 2>/dev/null ;;\n"
 	"*--trafficstatus*) cat \"$d/trafficstatus\" 2>/dev/null ;;\n"
 	"addconn\\ *) shift 5; for n; do ! grep -qx \"$n\" \"$d/addfail\" 2>/dev/null ||\n"
-	"  echo \"036 \\\"$n\\\": failed to add connection\" >&2; done ;;\n"
+	"  echo \"036 \\\"$n\\\": failed to add connection\" >&2; done\n"
+	"  [ $# -eq 1 ] && grep -qx \"$1\" \"$d/addrefuse\" 2>/dev/null && exit 36 ;;\n"
 	"esac\n"
 	"exit $(cat \"$d/rc\" 2>/dev/null || echo 0)\n";
 
@@ -364,7 +365,25 @@ test_slow_pluto(void **state)
 		for (;;)
 			pause();
 	}
-	usleep(100000);                 /* the child has renamed itself */
+	/* wait (5 s at most) until the child has renamed itself */
+	{
+		char comm[64] = "", path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)child);
+		for (int i = 0; i < 500 && strncmp(comm, "pluto", 5) != 0; i++) {
+			FILE *f = fopen(path, "r");
+
+			comm[0] = '\0';
+			if (f != NULL) {
+				if (fgets(comm, sizeof(comm), f) == NULL)
+					comm[0] = '\0';
+				fclose(f);
+			}
+			if (strncmp(comm, "pluto", 5) != 0)
+				usleep(10000);
+		}
+		assert_int_equal(strncmp(comm, "pluto", 5), 0);
+	}
 	snprintf(pid, sizeof(pid), "%d\n", (int)child);
 	put("pluto.pid", pid);
 	put("down", "");
@@ -415,9 +434,9 @@ test_ikev1_twin(void **state)
 	c = calls();
 	assert_int_equal(count(c, "--down --name rd-vpn-t2-ikev1\n"), 1);
 	assert_int_equal(count(c, "-ikev1"), 1);        /* t1 has no twin */
-	/* pluto refuses the twin: the tunnel's conn is still added, no error */
-	ca.tunnels[1].p2_lifetime = 1800;
-	put("addfail", "rd-vpn-t2-ikev1\n");
+	/* pluto refuses the twin (ikev1-policy): the batch fails, the conns
+	 * are added one by one, the twin's refusal is no error; a refused
+	 * tunnel conn still is. */
 	{
 		struct rd_config b;
 		struct rd_connection cb;
@@ -426,7 +445,20 @@ test_ikev1_twin(void **state)
 		config(&b, &cb, &pb, 2);
 		cb.tunnels[1].ike_versions = RD_IKEV1 | RD_IKEV2;
 		cb.tunnels[1].p2_lifetime = 1800;
+		put("addfail", "rd-vpn-t2-ikev1\n");
+		put("addrefuse", "rd-vpn-t2-ikev1\n");
+		calls();
 		assert_int_equal(rd_ike_libreswan.apply(st, &a, &b), 0);
+		c = calls();
+		assert_int_equal(count(c, ".conf rd-vpn-t2-ikev1\n"), 1);
+		put("addfail", "rd-vpn-t2\n");
+		put("addrefuse", "rd-vpn-t2\n");
+		config(&a, &ca, &pa, 2);
+		ca.tunnels[1].ike_versions = RD_IKEV1 | RD_IKEV2;
+		ca.tunnels[1].p2_lifetime = 1700;
+		assert_int_equal(rd_ike_libreswan.apply(st, &b, &a), -EIO);
+		rm("addfail");
+		rm("addrefuse");
 	}
 	(void)state;
 }
